@@ -1,0 +1,102 @@
+# Sourced by tests/network/net. Installs pinned Fabric and Fabric CA binaries with `go install`
+# from the Go module proxy into a cache folder, and copies Fabric's sampleconfig next to them.
+# Skips all work when the cached binaries already report the wanted version.
+
+# Pinned releases. Fabric's tags cannot be used as module versions (its module path has no /v2
+# suffix), so Fabric is pinned by the pseudo-version of its release commit. The default is the
+# newest Fabric 2.5 release that the Go module proxy reachable from these machines serves (it
+# refuses the 2.5.1x and 3.x commits); the others are kept for machines that can reach them.
+fabric_module_version() {
+  case "$1" in
+    2.5.0) echo v1.4.0-rc1.0.20230401164317-bd8e24856939 ;;
+    2.5.16) echo v1.4.0-rc1.0.20260617221605-f871cf92a026 ;;
+    3.1.5) echo v1.4.0-rc1.0.20260618074816-86c1172bec37 ;;
+    *) return 1 ;;
+  esac
+}
+FABRIC_CA_VERSION=1.5.21
+
+# go_build_pinned DIR MODULE VERSION LDFLAGS CGO TAGS PKG... : builds PKGs of MODULE@VERSION into DIR/bin.
+# `go install pkg@version` cannot be used: it asks the proxy for every prefix of the package path
+# as a module, and this proxy answers 403 (not 404) for those, which the go command treats as
+# fatal. A throw-away main module that requires MODULE@VERSION resolves packages locally instead.
+go_build_pinned() {
+  local dir=$1 module=$2 version=$3 ldflags=$4 cgo=$5 tags=$6 log=$7
+  shift 7
+  local mod=$dir/build-module
+  rm -rf "$mod"
+  mkdir -p "$mod" "$dir/bin"
+  printf 'module fabweave.local/netbin\n\ngo 1.20\n\nrequire %s %s\n' "$module" "$version" >"$mod/go.mod"
+  (cd "$mod" && CGO_ENABLED=$cgo GOFLAGS="-mod=mod -buildvcs=false" \
+    go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$dir/bin/" "$@") >>"$log" 2>&1
+}
+
+# install_fabric VERSION -> sets FABRIC_BIN and FABRIC_SAMPLECONFIG
+install_fabric() {
+  local version=$1 modver dir log
+  modver=$(fabric_module_version "$version") || die "unknown Fabric version '$version' (supported: 2.5.0, 2.5.16, 3.1.5)"
+  dir=$CACHE_DIR/fabric-$version
+  FABRIC_BIN=$dir/bin
+  FABRIC_SAMPLECONFIG=$dir/config
+  log=$CACHE_DIR/install-fabric-$version.log
+  if [ -x "$FABRIC_BIN/peer" ] && [ -f "$FABRIC_SAMPLECONFIG/core.yaml" ] \
+    && "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+    && [ -x "$FABRIC_BIN/orderer" ] && [ -x "$FABRIC_BIN/configtxgen" ] \
+    && [ -x "$FABRIC_BIN/cryptogen" ] && [ -x "$FABRIC_BIN/osnadmin" ]; then
+    return 0
+  fi
+  need_go
+  mkdir -p "$dir"
+  : >"$log"
+  local m=github.com/hyperledger/fabric commit=${modver##*-}
+  if ! go mod download -json "$m@$modver" >"$dir/module.json" 2>>"$log" \
+    || [ -n "$(jq -r '.Error // empty' "$dir/module.json")" ]; then
+    die "the Go module proxy did not serve $m@$modver (Fabric $version): $(jq -r '.Error // empty' "$dir/module.json" 2>/dev/null | head -c 300); log: $log"
+  fi
+  info "building Fabric $version (commit $commit) from the Go module proxy; log: $log"
+  local ldf="-X $m/common/metadata.Version=$version -X $m/common/metadata.CommitSHA=${commit:0:7}"
+  go_build_pinned "$dir" "$m" "$modver" "$ldf" 0 "" "$log" \
+    "$m/cmd/peer" "$m/cmd/orderer" "$m/cmd/configtxgen" "$m/cmd/cryptogen" "$m/cmd/osnadmin" \
+    || die "building Fabric $version failed; read $log"
+  local src
+  src=$(jq -r .Dir "$dir/module.json")
+  [ -f "$src/sampleconfig/core.yaml" ] || die "no sampleconfig in $src; read $log"
+  rm -rf "$FABRIC_SAMPLECONFIG"
+  mkdir -p "$FABRIC_SAMPLECONFIG"
+  cp "$src/sampleconfig/core.yaml" "$src/sampleconfig/orderer.yaml" "$src/sampleconfig/configtx.yaml" "$FABRIC_SAMPLECONFIG/"
+  chmod u+w "$FABRIC_SAMPLECONFIG"/*
+  "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+    || die "the built peer does not report version $version; read $log"
+}
+
+# install_fabric_ca -> sets FABRIC_CA_BIN
+install_fabric_ca() {
+  local dir=$CACHE_DIR/fabric-ca-$FABRIC_CA_VERSION log
+  FABRIC_CA_BIN=$dir/bin
+  log=$CACHE_DIR/install-fabric-ca-$FABRIC_CA_VERSION.log
+  if [ -x "$FABRIC_CA_BIN/fabric-ca-server" ] && [ -x "$FABRIC_CA_BIN/fabric-ca-client" ] \
+    && "$FABRIC_CA_BIN/fabric-ca-server" version 2>/dev/null | grep -q "Version: $FABRIC_CA_VERSION"; then
+    return 0
+  fi
+  need_go
+  command -v gcc >/dev/null || die "fabric-ca-server needs cgo and a C compiler (for SQLite); install gcc"
+  mkdir -p "$dir"
+  : >"$log"
+  info "building Fabric CA $FABRIC_CA_VERSION from the Go module proxy; log: $log"
+  local m=github.com/hyperledger/fabric-ca
+  local ldf="-X $m/lib/metadata.Version=$FABRIC_CA_VERSION"
+  go_build_pinned "$dir" "$m" "v$FABRIC_CA_VERSION" "$ldf" 1 "" "$log" "$m/cmd/fabric-ca-server" \
+    || die "building fabric-ca-server $FABRIC_CA_VERSION failed; read $log"
+  go_build_pinned "$dir" "$m" "v$FABRIC_CA_VERSION" "$ldf" 0 caclient "$log" "$m/cmd/fabric-ca-client" \
+    || die "building fabric-ca-client $FABRIC_CA_VERSION failed; read $log"
+}
+
+need_go() {
+  command -v go >/dev/null || die "Go is required to install Fabric (go 1.26.4 or newer); none on PATH"
+  local v
+  v=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  case "$v" in
+    1.2[6-9]* | 1.[3-9]* | [2-9].*) ;;
+    *) info "go $v is older than 1.26.4; relying on GOTOOLCHAIN=auto to fetch a newer toolchain" ;;
+  esac
+}

@@ -1,0 +1,265 @@
+# Sourced by tests/network/net. Generates crypto material, channel genesis block, node launchers.
+
+write_crypto_config() {
+  cat >"$NET_HOME/config/crypto-config.yaml" <<YAML
+OrdererOrgs:
+  - Name: Orderer
+    Domain: example.com
+    EnableNodeOUs: true
+    Specs:
+      - {Hostname: orderer0, SANS: [127.0.0.1, localhost]}
+      - {Hostname: orderer1, SANS: [127.0.0.1, localhost]}
+      - {Hostname: orderer2, SANS: [127.0.0.1, localhost]}
+PeerOrgs:
+  - Name: Org1
+    Domain: org1.example.com
+    EnableNodeOUs: true
+    Template: {Count: 2, SANS: [127.0.0.1, localhost]}
+    Users: {Count: 1}
+  - Name: Org2
+    Domain: org2.example.com
+    EnableNodeOUs: true
+    Template: {Count: 2, SANS: [127.0.0.1, localhost]}
+    Users: {Count: 1}
+YAML
+}
+
+write_configtx() {
+  local c=$NET_HOME/crypto o0 o1 o2
+  o0=$(node_crypto orderer0)/tls/server.crt
+  o1=$(node_crypto orderer1)/tls/server.crt
+  o2=$(node_crypto orderer2)/tls/server.crt
+  cat >"$NET_HOME/config/configtx.yaml" <<YAML
+Organizations:
+  - &OrdererOrg
+    Name: OrdererOrg
+    ID: OrdererMSP
+    MSPDir: $c/ordererOrganizations/example.com/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Writers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Admins: {Type: Signature, Rule: "OR('OrdererMSP.admin')"}
+    OrdererEndpoints:
+      - 127.0.0.1:$(node_port orderer0)
+      - 127.0.0.1:$(node_port orderer1)
+      - 127.0.0.1:$(node_port orderer2)
+  - &Org1
+    Name: Org1MSP
+    ID: Org1MSP
+    MSPDir: $c/peerOrganizations/org1.example.com/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('Org1MSP.admin', 'Org1MSP.peer', 'Org1MSP.client')"}
+      Writers: {Type: Signature, Rule: "OR('Org1MSP.admin', 'Org1MSP.client')"}
+      Admins: {Type: Signature, Rule: "OR('Org1MSP.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('Org1MSP.peer')"}
+    AnchorPeers:
+      - {Host: 127.0.0.1, Port: $(node_port peer0.org1)}
+  - &Org2
+    Name: Org2MSP
+    ID: Org2MSP
+    MSPDir: $c/peerOrganizations/org2.example.com/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('Org2MSP.admin', 'Org2MSP.peer', 'Org2MSP.client')"}
+      Writers: {Type: Signature, Rule: "OR('Org2MSP.admin', 'Org2MSP.client')"}
+      Admins: {Type: Signature, Rule: "OR('Org2MSP.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('Org2MSP.peer')"}
+    AnchorPeers:
+      - {Host: 127.0.0.1, Port: $(node_port peer0.org2)}
+
+Capabilities:
+  Channel: &ChannelCapabilities {V2_0: true}
+  Orderer: &OrdererCapabilities {V2_0: true}
+  Application: &ApplicationCapabilities {V2_5: true}
+
+Application: &ApplicationDefaults
+  Organizations:
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+    LifecycleEndorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+    Endorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+  Capabilities:
+    <<: *ApplicationCapabilities
+
+Orderer: &OrdererDefaults
+  OrdererType: etcdraft
+  EtcdRaft:
+    Consenters:
+      - {Host: 127.0.0.1, Port: $(node_port orderer0), ClientTLSCert: $o0, ServerTLSCert: $o0}
+      - {Host: 127.0.0.1, Port: $(node_port orderer1), ClientTLSCert: $o1, ServerTLSCert: $o1}
+      - {Host: 127.0.0.1, Port: $(node_port orderer2), ClientTLSCert: $o2, ServerTLSCert: $o2}
+    Options:
+      TickInterval: 500ms
+      ElectionTick: 10
+      HeartbeatTick: 1
+      MaxInflightBlocks: 5
+      SnapshotIntervalSize: 16 MB
+  BatchTimeout: ${FABWEAVE_NET_BATCH_TIMEOUT:-250ms}
+  BatchSize:
+    MaxMessageCount: 500
+    AbsoluteMaxBytes: 99 MB
+    PreferredMaxBytes: 2 MB
+  Organizations:
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+    BlockValidation: {Type: ImplicitMeta, Rule: "ANY Writers"}
+  Capabilities:
+    <<: *OrdererCapabilities
+
+Channel: &ChannelDefaults
+  Policies:
+    Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+    Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+  Capabilities:
+    <<: *ChannelCapabilities
+
+Profiles:
+  TwoOrgsRaft:
+    <<: *ChannelDefaults
+    Orderer:
+      <<: *OrdererDefaults
+      Organizations: [*OrdererOrg]
+    Application:
+      <<: *ApplicationDefaults
+      Organizations: [*Org1, *Org2]
+YAML
+}
+
+# The CA servers' TLS certificates, issued by the org's TLS CA (as the peers' are), so one TLS
+# root per org verifies peers and CA alike.
+make_ca_tls() {
+  local org=$1 dir=$NET_HOME/ca-tls/$1 tlsca
+  tlsca=$(org_crypto "$org")/tlsca
+  mkdir -p "$dir"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/server.key" 2>/dev/null
+  openssl req -new -key "$dir/server.key" -subj "/C=US/O=$org.example.com/CN=ca.$org.example.com" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:ca.%s.example.com,DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\n' "$org" >"$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$tlsca/tlsca.$org.example.com-cert.pem" -CAkey "$tlsca/priv_sk" \
+    -CAcreateserial -CAserial "$dir/serial" -days 3650 -sha256 -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null \
+    || die "openssl could not issue the TLS certificate of ca.$org"
+}
+
+# Launchers: one small script per node that sets its environment and execs the binary.
+write_launchers() {
+  local node org p d cfg=$NET_HOME/config
+  mkdir -p "$NET_HOME/run"
+  for node in "${ORDERERS[@]}"; do
+    p=$(node_crypto "$node")
+    d=$NET_HOME/data/$node
+    cat >"$NET_HOME/run/$node.sh" <<SH
+#!/usr/bin/env bash
+export FABRIC_CFG_PATH=$cfg
+export ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT=$(node_port "$node")
+export ORDERER_GENERAL_LOCALMSPID=OrdererMSP ORDERER_GENERAL_LOCALMSPDIR=$p/msp
+export ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY=$p/tls/server.key
+export ORDERER_GENERAL_TLS_CERTIFICATE=$p/tls/server.crt ORDERER_GENERAL_TLS_ROOTCAS=[$p/tls/ca.crt]
+export ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=$p/tls/server.crt ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=$p/tls/server.key
+export ORDERER_GENERAL_CLUSTER_ROOTCAS=[$p/tls/ca.crt]
+export ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true
+export ORDERER_FILELEDGER_LOCATION=$d/ledger ORDERER_CONSENSUS_WALDIR=$d/etcdraft/wal ORDERER_CONSENSUS_SNAPDIR=$d/etcdraft/snap
+export ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:$(node_port "$node" ops) ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:$(node_port "$node" admin)
+export FABRIC_LOGGING_SPEC=\${FABRIC_LOGGING_SPEC:-info}
+exec $FABRIC_BIN/orderer
+SH
+  done
+  for node in "${PEERS[@]}"; do
+    p=$(node_crypto "$node")
+    d=$NET_HOME/data/$node
+    org=$(node_org "$node")
+    local buddy
+    case "$node" in peer0.*) buddy=peer1.$org ;; *) buddy=peer0.$org ;; esac
+    cat >"$NET_HOME/run/$node.sh" <<SH
+#!/usr/bin/env bash
+export FABRIC_CFG_PATH=$cfg
+export CORE_PEER_ID=$node.example.com CORE_PEER_LOCALMSPID=$(org_msp "$org") CORE_PEER_MSPCONFIGPATH=$p/msp
+export CORE_PEER_LISTENADDRESS=127.0.0.1:$(node_port "$node") CORE_PEER_ADDRESS=127.0.0.1:$(node_port "$node")
+export CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$(node_port "$node" chaincode) CORE_PEER_CHAINCODEADDRESS=127.0.0.1:$(node_port "$node" chaincode)
+export CORE_PEER_GOSSIP_BOOTSTRAP=127.0.0.1:$(node_port "$buddy") CORE_PEER_GOSSIP_EXTERNALENDPOINT=127.0.0.1:$(node_port "$node")
+export CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE=$p/tls/server.crt CORE_PEER_TLS_KEY_FILE=$p/tls/server.key
+export CORE_PEER_TLS_ROOTCERT_FILE=$p/tls/ca.crt
+export CORE_PEER_GATEWAY_ENABLED=$GATEWAY
+export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$(node_port "$node" ops)
+export CORE_PEER_FILESYSTEMPATH=$d CORE_LEDGER_SNAPSHOTS_ROOTDIR=$d/snapshots
+export CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $NET_DIR/builder}]"
+export FABRIC_LOGGING_SPEC=\${FABRIC_LOGGING_SPEC:-info}
+exec $FABRIC_BIN/peer node start
+SH
+  done
+  for node in "${CAS[@]}"; do
+    org=$(node_org "$node")
+    local oc
+    oc=$(org_crypto "$org")
+    cat >"$NET_HOME/run/$node.sh" <<SH
+#!/usr/bin/env bash
+export FABRIC_CA_SERVER_CSR_HOSTS=ca.$org.example.com,localhost,127.0.0.1
+export FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS=127.0.0.1:$(node_port "$node" ops)
+exec $FABRIC_CA_BIN/fabric-ca-server start -b admin:adminpw --address 127.0.0.1 --port $(node_port "$node") \\
+  -H $NET_HOME/data/$node --ca.name ca-$org \\
+  --ca.certfile $oc/ca/ca.$org.example.com-cert.pem --ca.keyfile $oc/ca/priv_sk \\
+  --tls.enabled --tls.certfile $NET_HOME/ca-tls/$org/server.crt --tls.keyfile $NET_HOME/ca-tls/$org/server.key
+SH
+  done
+  chmod +x "$NET_HOME"/run/*.sh
+}
+
+# Environment for the peer CLI acting as an org's admin against one peer; also written to
+# env/NODE.env for tests and for people (`set -a; . env/peer0.org1.env`).
+write_cli_envs() {
+  local node org p
+  mkdir -p "$NET_HOME/env"
+  for node in "${PEERS[@]}"; do
+    org=$(node_org "$node")
+    p=$(node_crypto "$node")
+    cat >"$NET_HOME/env/$node.env" <<ENV
+PATH=$FABRIC_BIN:$PATH
+FABRIC_CFG_PATH=$NET_HOME/config
+FABRIC_LOGGING_SPEC=warn
+CORE_PEER_TLS_ENABLED=true
+CORE_PEER_LOCALMSPID=$(org_msp "$org")
+CORE_PEER_ADDRESS=127.0.0.1:$(node_port "$node")
+CORE_PEER_TLS_ROOTCERT_FILE=$p/tls/ca.crt
+CORE_PEER_MSPCONFIGPATH=$(org_crypto "$org")/users/Admin@$org.example.com/msp
+ORDERER_ADDRESS=127.0.0.1:$(node_port orderer0)
+ORDERER_TLS_CA=$(org_crypto orderer)/tlsca/tlsca.example.com-cert.pem
+ENV
+  done
+}
+
+# peer_cli NODE ARGS...: the peer CLI as NODE's org admin, talking to NODE.
+peer_cli() {
+  local node=$1
+  shift
+  (set -a && . "$NET_HOME/env/$node.env" && set +a && exec "$FABRIC_BIN/peer" "$@")
+}
+
+# The chaincode package: a CCaaS package whose connection.json points at our chaincode server.
+# Built byte-for-byte deterministically, so the package ID is stable for a given base port.
+make_cc_package() {
+  local dir=$NET_HOME/chaincode
+  mkdir -p "$dir/src"
+  printf '{"address":"127.0.0.1:%s","dial_timeout":"10s","tls_required":false}\n' "$(node_port chaincode)" >"$dir/src/connection.json"
+  printf '{"type":"ccaas","label":"%s"}\n' "$CC_LABEL" >"$dir/src/metadata.json"
+  local tarflags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=gnu)
+  tar -C "$dir/src" "${tarflags[@]}" -cf - connection.json | gzip -n >"$dir/src/code.tar.gz"
+  tar -C "$dir/src" "${tarflags[@]}" -cf - metadata.json code.tar.gz | gzip -n >"$dir/kvcc.tgz"
+  CC_PACKAGE_ID=$CC_LABEL:$(sha256sum "$dir/kvcc.tgz" | cut -d' ' -f1)
+  echo "$CC_PACKAGE_ID" >"$dir/package-id"
+}
+
+build_chaincode() {
+  local log=$NET_HOME/logs/chaincode-build.log
+  CC_BIN=$CACHE_DIR/chaincode/kvcc
+  mkdir -p "$CACHE_DIR/chaincode"
+  (cd "$NET_DIR/chaincode" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -o "$CC_BIN" .) >"$log" 2>&1 \
+    || die "building the test chaincode failed; read $log"
+  cat >"$NET_HOME/run/chaincode.sh" <<SH
+#!/usr/bin/env bash
+export CHAINCODE_ID=$CC_PACKAGE_ID CHAINCODE_SERVER_ADDRESS=127.0.0.1:$(node_port chaincode)
+exec $CC_BIN
+SH
+  chmod +x "$NET_HOME/run/chaincode.sh"
+}
