@@ -40,7 +40,7 @@ install_fabric() {
   FABRIC_SAMPLECONFIG=$dir/config
   log=$CACHE_DIR/install-fabric-$version.log
   if [ -x "$FABRIC_BIN/peer" ] && [ -f "$FABRIC_SAMPLECONFIG/core.yaml" ] \
-    && "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+    && env -u FABRIC_LOGGING_SPEC -u FABRIC_CFG_PATH "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
     && [ -x "$FABRIC_BIN/orderer" ] && [ -x "$FABRIC_BIN/configtxgen" ] \
     && [ -x "$FABRIC_BIN/cryptogen" ] && [ -x "$FABRIC_BIN/osnadmin" ]; then
     return 0
@@ -65,7 +65,7 @@ install_fabric() {
   mkdir -p "$FABRIC_SAMPLECONFIG"
   cp "$src/sampleconfig/core.yaml" "$src/sampleconfig/orderer.yaml" "$src/sampleconfig/configtx.yaml" "$FABRIC_SAMPLECONFIG/"
   chmod u+w "$FABRIC_SAMPLECONFIG"/*
-  "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+  env -u FABRIC_LOGGING_SPEC -u FABRIC_CFG_PATH "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
     || die "the built peer does not report version $version; read $log"
 }
 
@@ -75,7 +75,7 @@ install_fabric_ca() {
   FABRIC_CA_BIN=$dir/bin
   log=$CACHE_DIR/install-fabric-ca-$FABRIC_CA_VERSION.log
   if [ -x "$FABRIC_CA_BIN/fabric-ca-server" ] && [ -x "$FABRIC_CA_BIN/fabric-ca-client" ] \
-    && "$FABRIC_CA_BIN/fabric-ca-server" version 2>/dev/null | grep -q "Version: $FABRIC_CA_VERSION"; then
+    && env -u FABRIC_CA_SERVER_HOME "$FABRIC_CA_BIN/fabric-ca-server" version 2>/dev/null | grep -q "Version: $FABRIC_CA_VERSION"; then
     return 0
   fi
   need_go
