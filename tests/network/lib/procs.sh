@@ -28,10 +28,10 @@ start_node() {
 
 # stop_node NODE: SIGTERM, then SIGKILL after 10 s. Returns once the process is gone.
 stop_node() {
-  local node=$1 pid i
+  local node=$1 pid
   pid=$(node_pid "$node") || { rm -f "$(pid_file "$node")"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

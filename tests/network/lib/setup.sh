@@ -24,6 +24,24 @@ PeerOrgs:
 YAML
 }
 
+# peer_org_yaml N: OrgN's entry in configtx.yaml (MSP, policies, anchor peer peer0).
+peer_org_yaml() {
+  local n=$1 msp=Org$1MSP
+  cat <<YAML
+  - &Org$n
+    Name: $msp
+    ID: $msp
+    MSPDir: $NET_HOME/crypto/peerOrganizations/org$n.example.com/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('$msp.admin', '$msp.peer', '$msp.client')"}
+      Writers: {Type: Signature, Rule: "OR('$msp.admin', '$msp.client')"}
+      Admins: {Type: Signature, Rule: "OR('$msp.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('$msp.peer')"}
+    AnchorPeers:
+      - {Host: 127.0.0.1, Port: $(node_port "peer0.org$n")}
+YAML
+}
+
 write_configtx() {
   local c=$NET_HOME/crypto o0 o1 o2
   o0=$(node_crypto orderer0)/tls/server.crt
@@ -43,28 +61,8 @@ Organizations:
       - 127.0.0.1:$(node_port orderer0)
       - 127.0.0.1:$(node_port orderer1)
       - 127.0.0.1:$(node_port orderer2)
-  - &Org1
-    Name: Org1MSP
-    ID: Org1MSP
-    MSPDir: $c/peerOrganizations/org1.example.com/msp
-    Policies:
-      Readers: {Type: Signature, Rule: "OR('Org1MSP.admin', 'Org1MSP.peer', 'Org1MSP.client')"}
-      Writers: {Type: Signature, Rule: "OR('Org1MSP.admin', 'Org1MSP.client')"}
-      Admins: {Type: Signature, Rule: "OR('Org1MSP.admin')"}
-      Endorsement: {Type: Signature, Rule: "OR('Org1MSP.peer')"}
-    AnchorPeers:
-      - {Host: 127.0.0.1, Port: $(node_port peer0.org1)}
-  - &Org2
-    Name: Org2MSP
-    ID: Org2MSP
-    MSPDir: $c/peerOrganizations/org2.example.com/msp
-    Policies:
-      Readers: {Type: Signature, Rule: "OR('Org2MSP.admin', 'Org2MSP.peer', 'Org2MSP.client')"}
-      Writers: {Type: Signature, Rule: "OR('Org2MSP.admin', 'Org2MSP.client')"}
-      Admins: {Type: Signature, Rule: "OR('Org2MSP.admin')"}
-      Endorsement: {Type: Signature, Rule: "OR('Org2MSP.peer')"}
-    AnchorPeers:
-      - {Host: 127.0.0.1, Port: $(node_port peer0.org2)}
+$(peer_org_yaml 1)
+$(peer_org_yaml 2)
 
 Capabilities:
   Channel: &ChannelCapabilities {V2_0: true}
