@@ -1,7 +1,18 @@
 //! fabweave is a client SDK for Hyperledger Fabric.
 //!
-//! This release holds the Fabric wire schema: the protobuf messages and gRPC
-//! client stubs that endorsing, ordering, delivering, discovery and the peer
-//! Gateway use, generated from fabweave's own `.proto` files. See [`proto`].
+//! What is here so far:
+//! - [`config`]: connection profiles of every format users download (fabric-sdk-go
+//!   `config.yaml` as Huawei Cloud BCS and Alibaba Cloud BaaS ship it, common connection
+//!   profiles in JSON and YAML), read into one network model;
+//! - [`identity`]: X.509 identities from PEM, MSP folders and profiles;
+//! - [`crypto`]: the [`crypto::Signer`] trait and ECDSA P-256 signing;
+//! - [`proto`]: the Fabric wire schema, generated from fabweave's own `.proto` files;
+//! - [`Error`]: one error type, with [`ErrorKind`] and structured fields.
 
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod identity;
 pub mod proto;
+
+pub use error::{ConfigProblem, Error, ErrorKind, IdentityProblem, Position, Result};

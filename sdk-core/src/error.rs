@@ -1,0 +1,413 @@
+//! One error type for the crate.
+//!
+//! Every error names what went wrong and where — the file, the key path inside a profile, the
+//! line and column of a syntax error, the endpoint — and, when the cause is known, what to do.
+//! [`Error::kind`] sorts errors into the stages of [`ErrorKind`]; [`Error::is_retryable`] says
+//! whether trying again could help.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A `Result` with fabweave's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The stage or area an error comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A connection profile could not be read or is inconsistent.
+    Config,
+    /// An identity (certificate, private key, MSP folder) could not be loaded or used.
+    Identity,
+    /// A cryptographic operation failed.
+    Crypto,
+}
+
+/// A line and column in a profile, both counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub column: u32,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// What is wrong with a connection profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// The file could not be read.
+    Unreadable {
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The text is not valid YAML or JSON.
+    Syntax {
+        /// The parser's description.
+        message: String,
+    },
+    /// The content is not a profile format fabweave knows.
+    UnknownFormat,
+    /// A required key is absent.
+    MissingKey,
+    /// A value has the wrong type or form.
+    InvalidValue {
+        /// What was expected, e.g. "a URL such as grpcs://host:port".
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// A name refers to an entry that is not defined (e.g. a channel naming an unknown peer).
+    Undefined {
+        /// What kind of entry: "peer", "orderer", "organization", "certificate authority".
+        what: &'static str,
+        /// The name that was not found.
+        name: String,
+    },
+    /// An organization has no MSP ID.
+    MissingMspId {
+        /// The organization's key in the profile.
+        org: String,
+    },
+    /// A TLS CA entry does not hold a certificate.
+    NotACertificate {
+        /// Why the PEM or file did not parse as an X.509 certificate.
+        reason: String,
+    },
+    /// A path names an environment variable that is not set.
+    UnsetVariable {
+        /// The variable's name.
+        name: String,
+    },
+    /// A file the profile names does not exist or cannot be read.
+    MissingFile {
+        /// The path as resolved.
+        path: PathBuf,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A regular expression in `entityMatchers` does not compile.
+    BadPattern {
+        /// The regex compiler's message.
+        message: String,
+    },
+    /// The profile names a user whose certificate or key cannot be found.
+    UnknownUser {
+        /// The user name.
+        user: String,
+        /// The organization.
+        org: String,
+    },
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigProblem::Unreadable { reason } => write!(f, "cannot read the file: {reason}"),
+            ConfigProblem::Syntax { message } => write!(f, "syntax error: {message}"),
+            ConfigProblem::UnknownFormat => f.write_str(
+                "not a connection profile: expected a fabric-sdk-go config.yaml or a common \
+                 connection profile (top-level `organizations`, `peers`, `client`, ...)",
+            ),
+            ConfigProblem::MissingKey => f.write_str("required key is missing"),
+            ConfigProblem::InvalidValue { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            ConfigProblem::Undefined { what, name } => {
+                write!(f, "{what} `{name}` is not defined in the profile")
+            }
+            ConfigProblem::MissingMspId { org } => {
+                write!(f, "organization `{org}` has no MSP ID (key `mspid`)")
+            }
+            ConfigProblem::NotACertificate { reason } => {
+                write!(f, "not an X.509 certificate: {reason}")
+            }
+            ConfigProblem::UnsetVariable { name } => {
+                write!(f, "environment variable `{name}` is not set")
+            }
+            ConfigProblem::MissingFile { path, reason } => {
+                write!(f, "cannot read `{}`: {reason}", path.display())
+            }
+            ConfigProblem::BadPattern { message } => write!(f, "bad regular expression: {message}"),
+            ConfigProblem::UnknownUser { user, org } => {
+                write!(
+                    f,
+                    "no certificate or key for user `{user}` of organization `{org}`"
+                )
+            }
+        }
+    }
+}
+
+/// What is wrong with an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityProblem {
+    /// A file or folder could not be read.
+    Unreadable {
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The PEM or DER could not be parsed.
+    Malformed {
+        /// What was being read: "certificate", "private key".
+        what: &'static str,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// The key uses an algorithm or curve fabweave does not sign with.
+    UnsupportedKey {
+        /// The algorithm or curve found.
+        algorithm: String,
+    },
+    /// A folder that should hold exactly one file (e.g. `keystore/`) holds none or several.
+    NotExactlyOneFile {
+        /// How many files were found.
+        found: usize,
+    },
+    /// The private key does not belong to the certificate. The error's file is the key.
+    KeyCertMismatch {
+        /// The certificate file, when the certificate came from one.
+        certificate: Option<PathBuf>,
+    },
+    /// A folder that should hold one file (e.g. an MSP's `signcerts/`) holds several.
+    SeveralFiles {
+        /// The files' names, sorted.
+        files: Vec<String>,
+    },
+    /// None of the key files in a folder (an MSP's `keystore/`) belongs to the certificate.
+    NoMatchingKey {
+        /// The key files' names, sorted.
+        files: Vec<String>,
+        /// The certificate file.
+        certificate: PathBuf,
+    },
+    /// The private key is encrypted and no passphrase was given.
+    PassphraseRequired,
+    /// The passphrase does not decrypt the key.
+    WrongPassphrase,
+    /// The certificate's validity ended.
+    Expired {
+        /// NotAfter, as RFC 3339.
+        not_after: String,
+        /// How long ago, in seconds.
+        seconds_ago: u64,
+    },
+    /// The certificate is not valid yet.
+    NotYetValid {
+        /// NotBefore, as RFC 3339.
+        not_before: String,
+        /// How far in the future, in seconds.
+        seconds_ahead: u64,
+    },
+    /// A user named by the profile has no certificate or key files.
+    UserNotFound {
+        /// The user name.
+        user: String,
+        /// The MSP ID or organization.
+        org: String,
+    },
+}
+
+fn human_duration(secs: u64) -> String {
+    match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min", secs / 60),
+        7200..=172_799 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+impl fmt::Display for IdentityProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentityProblem::Unreadable { reason } => write!(f, "cannot read: {reason}"),
+            IdentityProblem::Malformed { what, reason } => write!(f, "malformed {what}: {reason}"),
+            IdentityProblem::UnsupportedKey { algorithm } => write!(
+                f,
+                "unsupported key: {algorithm}; fabweave signs with ECDSA P-256"
+            ),
+            IdentityProblem::NotExactlyOneFile { found } => write!(
+                f,
+                "expected exactly one certificate or key file in this folder, found {found}; \
+                 put the enrollment's file there, or name the file explicitly"
+            ),
+            IdentityProblem::KeyCertMismatch { certificate: None } => f.write_str(
+                "the private key does not match the certificate's public key; \
+                 check that both come from the same enrollment",
+            ),
+            IdentityProblem::KeyCertMismatch {
+                certificate: Some(cert),
+            } => write!(
+                f,
+                "the private key does not match the public key of certificate {}; \
+                 check that both come from the same enrollment",
+                cert.display()
+            ),
+            IdentityProblem::SeveralFiles { files } => write!(
+                f,
+                "expected one file in this folder, found {}: {}; remove the extra ones, \
+                 or name the file explicitly",
+                files.len(),
+                files.join(", ")
+            ),
+            IdentityProblem::NoMatchingKey { files, certificate } => write!(
+                f,
+                "none of the key files ({}) matches the public key of certificate {}; \
+                 check that the certificate and keys come from the same enrollment",
+                files.join(", "),
+                certificate.display()
+            ),
+            IdentityProblem::PassphraseRequired => {
+                f.write_str("the private key is encrypted; give its passphrase")
+            }
+            IdentityProblem::WrongPassphrase => {
+                f.write_str("the passphrase does not decrypt the private key")
+            }
+            IdentityProblem::Expired {
+                not_after,
+                seconds_ago,
+            } => write!(
+                f,
+                "certificate expired at {not_after}, {} ago; reenroll to get a new one",
+                human_duration(*seconds_ago)
+            ),
+            IdentityProblem::NotYetValid {
+                not_before,
+                seconds_ahead,
+            } => write!(
+                f,
+                "certificate is not valid until {not_before}, {} from now; either this \
+                 machine's clock is behind (check NTP), or the CA backdates NotBefore by 5 min \
+                 on a freshly created network and the certificate is younger than that \
+                 (wait, or set the CA's backdate)",
+                human_duration(*seconds_ahead)
+            ),
+            IdentityProblem::UserNotFound { user, org } => write!(
+                f,
+                "no certificate and key found for user `{user}` of `{org}`"
+            ),
+        }
+    }
+}
+
+/// fabweave's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A connection profile could not be read, or is inconsistent.
+    Config {
+        /// The profile file, when the profile came from one.
+        file: Option<PathBuf>,
+        /// The key path inside the profile, e.g. `channels.mychannel.peers.peer0`.
+        key: Option<String>,
+        /// Line and column, for syntax errors and where the parser knows them.
+        position: Option<Position>,
+        /// What is wrong.
+        problem: ConfigProblem,
+    },
+    /// An identity could not be loaded or used.
+    Identity {
+        /// The certificate, key or folder concerned.
+        file: Option<PathBuf>,
+        /// What is wrong.
+        problem: IdentityProblem,
+    },
+    /// A cryptographic operation failed.
+    Crypto {
+        /// What failed.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stage or area the error comes from.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config { .. } => ErrorKind::Config,
+            Error::Identity { .. } => ErrorKind::Identity,
+            Error::Crypto { .. } => ErrorKind::Crypto,
+        }
+    }
+
+    /// Whether trying the same operation again could succeed.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+
+    /// A configuration error at `key` (no file yet; loaders add it with [`Error::in_file`]).
+    pub(crate) fn config(key: impl Into<String>, problem: ConfigProblem) -> Error {
+        let key = key.into();
+        Error::Config {
+            file: None,
+            key: (!key.is_empty()).then_some(key),
+            position: None,
+            problem,
+        }
+    }
+
+    /// An identity error concerning `file`.
+    pub(crate) fn identity(file: Option<PathBuf>, problem: IdentityProblem) -> Error {
+        Error::Identity { file, problem }
+    }
+
+    /// [`Error::in_file`] when there is a file.
+    pub(crate) fn in_file_opt(self, path: Option<&std::path::Path>) -> Error {
+        match path {
+            Some(p) => self.in_file(p),
+            None => self,
+        }
+    }
+
+    /// Sets the file of a configuration or identity error that has none.
+    pub(crate) fn in_file(mut self, path: &std::path::Path) -> Error {
+        match &mut self {
+            Error::Config { file, .. } | Error::Identity { file, .. } if file.is_none() => {
+                *file = Some(path.to_path_buf());
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config {
+                file,
+                key,
+                position,
+                problem,
+            } => {
+                f.write_str("profile")?;
+                if let Some(file) = file {
+                    write!(f, " {}", file.display())?;
+                }
+                if let Some(pos) = position {
+                    write!(f, ":{pos}")?;
+                }
+                if let Some(key) = key {
+                    write!(f, " at `{key}`")?;
+                }
+                write!(f, ": {problem}")
+            }
+            Error::Identity { file, problem } => {
+                f.write_str("identity")?;
+                if let Some(file) = file {
+                    write!(f, " {}", file.display())?;
+                }
+                write!(f, ": {problem}")
+            }
+            Error::Crypto { message } => write!(f, "crypto: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
