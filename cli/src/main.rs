@@ -29,7 +29,12 @@ struct Args {
     opts: LoadOptions,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let args: Vec<String> = args.collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        return Err("help".into());
+    }
+    let mut args = args.into_iter();
     match (args.next().as_deref(), args.next().as_deref()) {
         (Some("profile"), Some("check")) => {}
         _ => return Err("expected `profile check`".into()),
@@ -56,7 +61,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--as-localhost" => opts = opts.as_localhost(true),
             "--base-dir" => opts = opts.with_base_dir(value("--base-dir")?),
-            "-h" | "--help" => return Err(String::new()),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
             other if file.is_none() => file = Some(PathBuf::from(other)),
             other => return Err(format!("unexpected argument {other}")),
@@ -73,10 +77,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
+        Err(msg) if msg == "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(msg) => {
-            if !msg.is_empty() {
-                eprintln!("fabweave: {msg}");
-            }
+            eprintln!("fabweave: {msg}");
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }

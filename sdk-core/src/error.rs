@@ -97,6 +97,14 @@ pub enum ConfigProblem {
         /// The regex compiler's message.
         message: String,
     },
+    /// Absolute paths did not exist and were found under the profile's folder instead (a
+    /// download unpacked somewhere other than where the console baked in).
+    Rerooted {
+        /// The folder they were found under.
+        dir: PathBuf,
+        /// How many paths.
+        count: usize,
+    },
     /// The profile names a user whose certificate or key cannot be found.
     UnknownUser {
         /// The user name.
@@ -135,6 +143,12 @@ impl fmt::Display for ConfigProblem {
                 write!(f, "cannot read `{}`: {reason}", path.display())
             }
             ConfigProblem::BadPattern { message } => write!(f, "bad regular expression: {message}"),
+            ConfigProblem::Rerooted { dir, count } => write!(
+                f,
+                "{count} absolute path(s) in the profile do not exist; the files were found \
+                 under {} instead",
+                dir.display()
+            ),
             ConfigProblem::UnknownUser { user, org } => {
                 write!(
                     f,

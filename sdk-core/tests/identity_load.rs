@@ -169,7 +169,11 @@ fn mismatched_key_names_both_files() {
 }
 
 /// A key fixture, its passphrase, and the problem expected.
-type KeyCase = (&'static str, Option<&'static [u8]>, fn(&IdentityProblem) -> bool);
+type KeyCase = (
+    &'static str,
+    Option<&'static [u8]>,
+    fn(&IdentityProblem) -> bool,
+);
 
 #[test]
 fn key_errors_name_the_key_file() {

@@ -135,7 +135,7 @@ fn check_bcs(p: &Profile) {
     assert!(w.contains("ca_root.pem"), "junk CA path warned about:\n{w}");
     assert!(w.contains("eventUrl"), "{w}");
     assert!(w.contains("adminPrivateKey"), "{w}");
-    assert!(w.contains("were found under this folder"), "{w}");
+    assert!(w.contains("the files were found under"), "{w}");
 }
 
 #[test]

@@ -359,6 +359,16 @@ fn assemble(doc: &Node, format: ProfileFormat, ctx: &mut Ctx<'_>) -> Profile {
         let mut users = Vec::new();
         for (user, u) in node.get("users").map(Node::entries).unwrap_or_default() {
             let ukey = format!("{key}.users.{user}");
+            for part in ["cert", "key"] {
+                if u.get(part).is_none_or(Node::is_null) {
+                    ctx.report(
+                        sev,
+                        &format!("{ukey}.{part}"),
+                        Some(u),
+                        ConfigProblem::MissingKey,
+                    );
+                }
+            }
             let cert = ctx.material(u.get("cert"), &format!("{ukey}.cert"), sev);
             let keym = ctx.material(u.get("key"), &format!("{ukey}.key"), sev);
             if let (Some(cert), Some(key)) = (cert, keym) {
@@ -516,17 +526,11 @@ fn assemble(doc: &Node, format: ProfileFormat, ctx: &mut Ctx<'_>) -> Profile {
     }
 
     if ctx.rerooted > 0 {
-        let rerooted = ctx.rerooted;
-        let dir = ctx.dir.display().to_string();
-        ctx.report(
-            Severity::Warning,
-            "",
-            None,
-            ConfigProblem::MissingFile {
-                path: PathBuf::from(&dir),
-                reason: format!("{rerooted} absolute path(s) did not exist and were found under this folder instead"),
-            },
-        );
+        let problem = ConfigProblem::Rerooted {
+            dir: ctx.dir.clone(),
+            count: ctx.rerooted,
+        };
+        ctx.report(Severity::Warning, "", None, problem);
     }
 
     Profile {
@@ -612,22 +616,45 @@ impl Profile {
         };
         let o = self.organization(org).ok_or_else(not_found)?;
         if let Some(u) = o.users.iter().find(|u| u.name.eq_ignore_ascii_case(user)) {
-            let read = |m: &Material| -> Result<Vec<u8>> {
+            if let (Material::File(cert), Material::File(key)) = (&u.cert, &u.key) {
+                return Identity::from_files(&o.msp_id, cert, key, passphrase);
+            }
+            // Inline PEM: an error names the file a part came from, or else the profile.
+            let read = |m: &Material| -> Result<zeroize::Zeroizing<Vec<u8>>> {
                 match m {
-                    Material::Pem(p) => Ok(p.clone().into_bytes()),
-                    Material::File(path) => std::fs::read(path).map_err(|e| {
-                        Error::identity(
-                            Some(path.clone()),
-                            crate::error::IdentityProblem::Unreadable {
-                                reason: e.to_string(),
-                            },
-                        )
-                    }),
+                    Material::Pem(p) => Ok(zeroize::Zeroizing::new(p.as_bytes().to_vec())),
+                    Material::File(path) => std::fs::read(path)
+                        .map(zeroize::Zeroizing::new)
+                        .map_err(|e| {
+                            Error::identity(
+                                Some(path.clone()),
+                                crate::error::IdentityProblem::Unreadable {
+                                    reason: e.to_string(),
+                                },
+                            )
+                        }),
                 }
             };
+            let origin = |m: &Material| match m {
+                Material::File(path) => Some(path.clone()),
+                Material::Pem(_) => self.source.clone(),
+            };
             let cert = read(&u.cert)?;
-            let key = zeroize::Zeroizing::new(read(&u.key)?);
-            return Identity::from_pem(&o.msp_id, &cert, &key, passphrase);
+            let key = read(&u.key)?;
+            return Identity::from_pem(&o.msp_id, &cert, &key, passphrase).map_err(|e| {
+                let blame = match &e {
+                    Error::Identity {
+                        problem:
+                            crate::error::IdentityProblem::Malformed {
+                                what: "certificate",
+                                ..
+                            },
+                        ..
+                    } => origin(&u.cert),
+                    _ => origin(&u.key),
+                };
+                e.in_file_opt(blame.as_deref())
+            });
         }
         let Some(template) = &o.crypto_path else {
             return Err(not_found());

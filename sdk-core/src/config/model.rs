@@ -157,8 +157,8 @@ impl Default for CryptoSettings {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Material {
-    /// PEM text inline in the profile.
-    Pem(String),
+    /// PEM text inline in the profile (may be a private key: zeroized on drop).
+    Pem(zeroize::Zeroizing<String>),
     /// A file, the path resolved (variables substituted, made absolute, re-rooted if needed).
     File(PathBuf),
 }

@@ -141,9 +141,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fabweave-reroot-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("org.peer/msp")).unwrap();
         std::fs::write(dir.join("org.peer/msp/x.pem"), "x").unwrap();
-        let found = reroot(Path::new("/srv/app/bcs/org.peer/msp/x.pem"), std::slice::from_ref(&dir));
+        let found = reroot(
+            Path::new("/srv/app/bcs/org.peer/msp/x.pem"),
+            std::slice::from_ref(&dir),
+        );
         assert_eq!(found, Some(dir.join("org.peer/msp/x.pem")));
-        assert_eq!(reroot(Path::new("/srv/none.pem"), std::slice::from_ref(&dir)), None);
+        assert_eq!(
+            reroot(Path::new("/srv/none.pem"), std::slice::from_ref(&dir)),
+            None
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -2,6 +2,7 @@
 //! certificate authorities. Each parser records problems in the [`Ctx`] and keeps going, so
 //! one pass reports everything wrong with a file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) vars: Vars,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) rerooted: usize,
+    /// Certificate checks already made, by PEM text: profiles repeat one CA per peer.
+    checked: HashMap<String, Result<(), String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -34,6 +37,7 @@ impl<'a> Ctx<'a> {
             vars,
             diagnostics: Vec::new(),
             rerooted: 0,
+            checked: HashMap::new(),
         }
     }
 
@@ -183,10 +187,19 @@ impl<'a> Ctx<'a> {
         sev: Severity,
     ) -> Option<Material> {
         let node = node?;
+        // Written as a bare string: inline PEM, or a path.
+        if let Some(text) = node.as_str() {
+            if text.contains("-----BEGIN") {
+                return Some(Material::Pem(zeroize::Zeroizing::new(text.to_owned())));
+            }
+            return self
+                .path(Some(node), key, None, sev, true)
+                .map(Material::File);
+        }
         if let Some(pem) = node.get("pem") {
             if let Some(text) = self.string(Some(pem), &format!("{key}.pem"), sev) {
                 if !text.trim().is_empty() {
-                    return Some(Material::Pem(text));
+                    return Some(Material::Pem(zeroize::Zeroizing::new(text)));
                 }
             }
         }
@@ -219,7 +232,7 @@ impl<'a> Ctx<'a> {
                     .collect()
             };
             for (text, n) in texts {
-                match check_certificates(text.as_bytes()) {
+                match self.check_certificates(&text) {
                     Ok(()) => out.push(text),
                     Err(reason) => self.report(
                         sev,
@@ -251,17 +264,19 @@ impl<'a> Ctx<'a> {
                         continue;
                     };
                     match std::fs::read(&path) {
-                        Ok(bytes) => match check_certificates(&bytes) {
-                            Ok(()) => out.push(String::from_utf8_lossy(&bytes).into_owned()),
-                            Err(reason) => self.report(
-                                sev,
-                                &pkey,
-                                Some(raw),
-                                ConfigProblem::NotACertificate {
-                                    reason: format!("{}: {reason}", path.display()),
-                                },
-                            ),
-                        },
+                        Ok(bytes) => {
+                            match self.check_certificates(&String::from_utf8_lossy(&bytes)) {
+                                Ok(()) => out.push(String::from_utf8_lossy(&bytes).into_owned()),
+                                Err(reason) => self.report(
+                                    sev,
+                                    &pkey,
+                                    Some(raw),
+                                    ConfigProblem::NotACertificate {
+                                        reason: format!("{}: {reason}", path.display()),
+                                    },
+                                ),
+                            }
+                        }
                         Err(e) => self.report(
                             sev,
                             &pkey,
@@ -276,6 +291,16 @@ impl<'a> Ctx<'a> {
             }
         }
         out
+    }
+
+    /// [`check_certificates`], remembered per PEM text.
+    fn check_certificates(&mut self, pem: &str) -> Result<(), String> {
+        if let Some(known) = self.checked.get(pem) {
+            return known.clone();
+        }
+        let result = check_certificates(pem.as_bytes());
+        self.checked.insert(pem.to_owned(), result.clone());
+        result
     }
 
     /// `client: {key: {pem|path}, cert: {pem|path}}` (also `keyfile`/`certfile`).
