@@ -5,6 +5,7 @@
 //! - `file paths`: every peer points at its org's CA file, as BCS and Alibaba downloads do.
 //!
 //! Run: `cargo bench -p fabweave --bench profile_load`
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::fmt::Write;
 use std::path::Path;
