@@ -21,6 +21,73 @@ pub enum ErrorKind {
     Identity,
     /// A cryptographic operation failed.
     Crypto,
+    /// A connection to a peer or orderer could not be made or broke.
+    Transport,
+    /// Endorsement (or an evaluation) failed on the peers.
+    Endorse,
+    /// The orderer did not accept the transaction.
+    Submit,
+    /// The transaction was ordered but not committed as valid.
+    Commit,
+    /// A stage ran out of time.
+    Timeout,
+    /// A peer or orderer answered with something malformed.
+    Protocol,
+}
+
+/// The stages of a transaction, for timeouts and errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Connecting to a peer or orderer.
+    Connect,
+    /// Evaluating (querying) on a peer.
+    Evaluate,
+    /// Collecting endorsements.
+    Endorse,
+    /// Sending to the orderer.
+    Submit,
+    /// Waiting for the commit.
+    Commit,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Connect => "connect",
+            Stage::Evaluate => "evaluate",
+            Stage::Endorse => "endorse",
+            Stage::Submit => "submit",
+            Stage::Commit => "commit",
+        })
+    }
+}
+
+/// What one peer answered (or failed to answer) during endorsement or evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerFailure {
+    /// The peer's name in the profile.
+    pub peer: String,
+    /// The address dialed.
+    pub address: String,
+    /// The chaincode or peer status (e.g. 500), or 0 when the call itself failed.
+    pub status: i32,
+    /// The peer's message, or the transport error.
+    pub message: String,
+}
+
+impl fmt::Display for PeerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.status == 0 {
+            write!(f, "{} ({}): {}", self.peer, self.address, self.message)
+        } else {
+            write!(
+                f,
+                "{} ({}): status {}, {}",
+                self.peer, self.address, self.status, self.message
+            )
+        }
+    }
 }
 
 /// A line and column in a profile, both counted from 1.
@@ -338,6 +405,62 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// A connection could not be made, or broke.
+    Transport {
+        /// The address.
+        endpoint: String,
+        /// What happened.
+        message: String,
+    },
+    /// Endorsement or evaluation failed; one entry per peer tried.
+    Endorse {
+        /// The transaction id of the proposal.
+        tx_id: String,
+        /// A summary (e.g. "endorsements differ").
+        message: String,
+        /// What each peer answered.
+        peers: Vec<PeerFailure>,
+    },
+    /// No orderer accepted the transaction.
+    Submit {
+        /// The transaction id.
+        tx_id: String,
+        /// The last orderer tried.
+        orderer: String,
+        /// Its status (`common.Status`, e.g. 503), or 0 when the call failed.
+        status: i32,
+        /// Its info or the transport error.
+        message: String,
+    },
+    /// The transaction was ordered into a block but is invalid.
+    Commit {
+        /// The transaction id.
+        tx_id: String,
+        /// The validation code (`TxValidationCode`), e.g. 11.
+        code: i32,
+        /// The code's name, e.g. `MVCC_READ_CONFLICT`.
+        code_name: String,
+        /// The block it is in.
+        block: u64,
+    },
+    /// A stage ran out of time.
+    Timeout {
+        /// The stage.
+        stage: Stage,
+        /// The deadline that passed.
+        after: std::time::Duration,
+        /// The transaction id, when there is one.
+        tx_id: Option<String>,
+        /// What was being waited for (an address, a peer).
+        waiting_for: Option<String>,
+    },
+    /// A peer or orderer answered with something malformed or unexpected.
+    Protocol {
+        /// Who answered.
+        endpoint: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -347,12 +470,40 @@ impl Error {
             Error::Config { .. } => ErrorKind::Config,
             Error::Identity { .. } => ErrorKind::Identity,
             Error::Crypto { .. } => ErrorKind::Crypto,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Endorse { .. } => ErrorKind::Endorse,
+            Error::Submit { .. } => ErrorKind::Submit,
+            Error::Commit { .. } => ErrorKind::Commit,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Protocol { .. } => ErrorKind::Protocol,
         }
     }
 
-    /// Whether trying the same operation again could succeed.
+    /// Whether trying the same operation again (as a new transaction) could succeed: a broken
+    /// connection, an unavailable orderer, a read conflict. Chaincode errors, bad signatures
+    /// and policy failures are not.
     pub fn is_retryable(&self) -> bool {
-        false
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
+            // MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT
+            Error::Commit { code, .. } => matches!(*code, 11 | 12),
+            Error::Endorse { peers, .. } => {
+                !peers.is_empty() && peers.iter().all(|p| p.status == 0 || p.status == 503)
+            }
+            _ => false,
+        }
+    }
+
+    /// The transaction id the error concerns, if any.
+    pub fn tx_id(&self) -> Option<&str> {
+        match self {
+            Error::Endorse { tx_id, .. }
+            | Error::Submit { tx_id, .. }
+            | Error::Commit { tx_id, .. } => Some(tx_id),
+            Error::Timeout { tx_id, .. } => tx_id.as_deref(),
+            _ => None,
+        }
     }
 
     /// A configuration error at `key` (no file yet; loaders add it with [`Error::in_file`]).
@@ -420,6 +571,56 @@ impl fmt::Display for Error {
                 write!(f, ": {problem}")
             }
             Error::Crypto { message } => write!(f, "crypto: {message}"),
+            Error::Transport { endpoint, message } => {
+                write!(f, "connection to {endpoint} failed: {message}")
+            }
+            Error::Endorse {
+                tx_id,
+                message,
+                peers,
+            } => {
+                write!(f, "endorsement of {tx_id} failed: {message}")?;
+                for p in peers {
+                    write!(f, "; {p}")?;
+                }
+                Ok(())
+            }
+            Error::Submit {
+                tx_id,
+                orderer,
+                status,
+                message,
+            } => write!(
+                f,
+                "orderer {orderer} did not accept {tx_id}: status {status}, {message}"
+            ),
+            Error::Commit {
+                tx_id,
+                code,
+                code_name,
+                block,
+            } => write!(
+                f,
+                "transaction {tx_id} is invalid in block {block}: {code_name} ({code})"
+            ),
+            Error::Timeout {
+                stage,
+                after,
+                tx_id,
+                waiting_for,
+            } => {
+                write!(f, "{stage} timed out after {after:?}")?;
+                if let Some(t) = tx_id {
+                    write!(f, " for {t}")?;
+                }
+                if let Some(w) = waiting_for {
+                    write!(f, " waiting for {w}")?;
+                }
+                Ok(())
+            }
+            Error::Protocol { endpoint, message } => {
+                write!(f, "unexpected answer from {endpoint}: {message}")
+            }
         }
     }
 }

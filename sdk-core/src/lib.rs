@@ -15,4 +15,6 @@ pub mod error;
 pub mod identity;
 pub mod proto;
 
-pub use error::{ConfigProblem, Error, ErrorKind, IdentityProblem, Position, Result};
+pub use error::{
+    ConfigProblem, Error, ErrorKind, IdentityProblem, PeerFailure, Position, Result, Stage,
+};
