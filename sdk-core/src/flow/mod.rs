@@ -1,0 +1,66 @@
+//! Evaluate and submit transactions without the peer Gateway service: fabweave endorses on
+//! the peers the call needs, checks that they agree, sends the transaction to an orderer, and
+//! waits for the commit on the peers' event streams — as Fabric 2.2 networks (Huawei BCS v4)
+//! require.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fabweave::Error> {
+//! use fabweave::config::Profile;
+//! use fabweave::flow::Client;
+//!
+//! let profile = Profile::load("org1-sdk-config.yaml")?;
+//! let client = Client::builder(profile).user("User1").connect().await?;
+//! let contract = client.network("mychannel").contract("basic");
+//! let done = contract.submit("CreateAsset").args(["a1", "blue"]).await?;
+//! println!("{} committed in block {}", done.tx_id(), done.block_number());
+//! let value = contract.evaluate("ReadAsset").arg("a1").await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod calls;
+mod client;
+mod steps;
+mod strategy;
+
+pub use calls::{Committed, Evaluate, Submit};
+pub use client::{Client, ClientBuilder, Contract, Network};
+pub use steps::{Proposal, Submitted, Transaction};
+pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};
+
+/// Arguments accepted wherever chaincode arguments are given: strings and bytes alike.
+pub trait IntoArg {
+    /// The argument's bytes.
+    fn into_arg(self) -> Vec<u8>;
+}
+
+impl IntoArg for &str {
+    fn into_arg(self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+impl IntoArg for String {
+    fn into_arg(self) -> Vec<u8> {
+        self.into_bytes()
+    }
+}
+impl IntoArg for &String {
+    fn into_arg(self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+impl IntoArg for Vec<u8> {
+    fn into_arg(self) -> Vec<u8> {
+        self
+    }
+}
+impl IntoArg for &[u8] {
+    fn into_arg(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+impl<const N: usize> IntoArg for &[u8; N] {
+    fn into_arg(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}

@@ -1,0 +1,158 @@
+//! The step-by-step form of a submit — proposal, endorse, transaction, submit, status — each
+//! step handing out the exact bytes to sign, so signing can happen elsewhere (offline, HSM).
+
+use super::calls::{Committed, Submit};
+use crate::error::Result;
+use crate::events::{Registration, TxOutcome};
+use crate::protocol::{Endorsed, UnsignedProposal, UnsignedTransaction};
+
+/// An unsigned proposal.
+#[derive(Debug)]
+pub struct Proposal {
+    call: Submit,
+    unsigned: UnsignedProposal,
+}
+
+impl Proposal {
+    pub(crate) fn new(call: Submit, unsigned: UnsignedProposal) -> Self {
+        Proposal { call, unsigned }
+    }
+
+    /// The transaction id.
+    pub fn tx_id(&self) -> &str {
+        self.unsigned.tx_id()
+    }
+
+    /// The bytes the creator signs (the marshaled Proposal).
+    pub fn bytes(&self) -> &[u8] {
+        self.unsigned.bytes()
+    }
+
+    /// Evaluates the signed proposal on one peer, as `Contract::evaluate` would.
+    pub async fn evaluate(self, signature: Vec<u8>) -> Result<Vec<u8>> {
+        let inner = self.call.spec.contract.inner();
+        let signed = self.unsigned.signed(signature);
+        inner
+            .evaluate(
+                &self.call.spec.contract.network.channel,
+                &self.unsigned,
+                signed,
+                &[],
+                inner.deadlines.evaluate,
+            )
+            .await
+    }
+
+    /// Sends the signed proposal for endorsement; returns the transaction to sign.
+    pub async fn endorse(self, signature: Vec<u8>) -> Result<Transaction> {
+        let inner = self.call.spec.contract.inner();
+        let signed = self.unsigned.signed(signature);
+        let endorsed = inner
+            .endorse(
+                &self.call.spec.contract.network.channel,
+                &self.unsigned,
+                signed,
+                &self.call.targets,
+                self.call.deadlines.endorse,
+            )
+            .await?;
+        let unsigned = UnsignedTransaction::new(&self.unsigned, &endorsed)?;
+        Ok(Transaction {
+            call: self.call,
+            endorsed,
+            unsigned,
+        })
+    }
+}
+
+/// An endorsed transaction, not yet signed.
+#[derive(Debug)]
+pub struct Transaction {
+    call: Submit,
+    endorsed: Endorsed,
+    unsigned: UnsignedTransaction,
+}
+
+impl Transaction {
+    /// The transaction id.
+    pub fn tx_id(&self) -> &str {
+        self.unsigned.tx_id()
+    }
+
+    /// The bytes the creator signs (the marshaled envelope payload).
+    pub fn bytes(&self) -> &[u8] {
+        self.unsigned.bytes()
+    }
+
+    /// The chaincode's response payload, as endorsed.
+    pub fn result(&self) -> &[u8] {
+        self.endorsed.result()
+    }
+
+    /// Starts listening for the commit, then sends the signed transaction to the orderer.
+    pub async fn submit(self, signature: Vec<u8>) -> Result<Submitted> {
+        let inner = self.call.spec.contract.inner();
+        let channel = &self.call.spec.contract.network.channel;
+        let tx_id = self.unsigned.tx_id().to_owned();
+        let registrations = inner
+            .listen(
+                channel,
+                self.call.strategy,
+                &tx_id,
+                self.call.deadlines.connect,
+            )
+            .await?;
+        let envelope = self.unsigned.signed(signature);
+        inner
+            .broadcast(channel, envelope, &tx_id, self.call.deadlines.submit)
+            .await?;
+        Ok(Submitted {
+            call: self.call,
+            endorsed: self.endorsed,
+            tx_id,
+            registrations,
+        })
+    }
+}
+
+/// A transaction the orderer accepted; [`Submitted::status`] waits for its commit.
+#[derive(Debug)]
+pub struct Submitted {
+    call: Submit,
+    endorsed: Endorsed,
+    tx_id: String,
+    registrations: Vec<Registration>,
+}
+
+impl Submitted {
+    /// The transaction id.
+    pub fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    /// The chaincode's response payload, as endorsed.
+    pub fn result(&self) -> &[u8] {
+        self.endorsed.result()
+    }
+
+    /// Waits for the commit as the strategy says; a transaction committed as invalid gives
+    /// `Error::Commit` with its validation code and block.
+    pub async fn status(self) -> Result<Committed> {
+        let inner = self.call.spec.contract.inner();
+        let outcome: Option<TxOutcome> = inner
+            .wait_commit(
+                self.registrations,
+                self.call.strategy,
+                &self.tx_id,
+                self.call.deadlines.commit,
+            )
+            .await?;
+        Ok(Committed {
+            tx_id: self.tx_id,
+            block: outcome.as_ref().map(|o| o.block),
+            payload: self.endorsed.result().to_vec(),
+            event: self.endorsed.event().cloned(),
+            peer: outcome.map(|o| o.peer),
+        })
+    }
+}

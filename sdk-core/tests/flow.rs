@@ -1,0 +1,210 @@
+//! The client-side transaction flow against the real network: once with the peers' Gateway
+//! service switched off (as Fabric 2.2 / Huawei BCS v4 peers run, proving fabweave needs no
+//! Gateway), once with it on. Both run the same scenarios.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use fabweave::config::Profile;
+use fabweave::flow::{Client, CommitStrategy};
+use fabweave::{Error, ErrorKind, Stage};
+use support::TestNetwork;
+
+async fn client(net: &TestNetwork, org: &str) -> Client {
+    let path = net.manifest()["orgs"][org]["profiles"]["bcsUser"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let profile = Profile::load(&path).unwrap();
+    Client::builder(profile)
+        .user("User1")
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn scenarios(net: &TestNetwork) {
+    let org1 = client(net, "org1").await;
+    let org2 = client(net, "org2").await;
+    let ch1 = org1.network("mychannel");
+    let ch2 = org2.network("mychannel");
+
+    // Submit and evaluate under all three names and policies; read back from the other org.
+    for name in ["kv", "kv_or", "kv_and"] {
+        let key = format!("flow-{name}");
+        let done = ch1
+            .contract(name)
+            .submit("put")
+            .args([key.as_str(), "v1"])
+            .await
+            .unwrap();
+        assert_eq!(done.tx_id().len(), 64);
+        assert!(done.block_number() > 0 && done.is_confirmed());
+        assert_eq!(done.payload(), b"v1");
+        let got = ch2.contract(name).evaluate("get").arg(&key).await.unwrap();
+        assert_eq!(got, b"v1", "{name} read back by Org2");
+    }
+
+    // Endorsing organizations chosen by the caller: kv_or with Org2 alone commits; kv_and with
+    // Org1 alone is ordered but invalid.
+    let done = ch1
+        .contract("kv_or")
+        .submit("put")
+        .args(["by-org2", "x"])
+        .endorsing_orgs(["Org2MSP"])
+        .await
+        .unwrap();
+    assert!(done.block_number() > 0);
+    let err = ch1
+        .contract("kv_and")
+        .submit("put")
+        .args(["by-org1", "x"])
+        .endorsing_orgs(["Org1MSP"])
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Commit {
+            code,
+            code_name,
+            block,
+            tx_id,
+        } => {
+            assert_eq!(*code, 10);
+            assert_eq!(code_name, "ENDORSEMENT_POLICY_FAILURE");
+            assert!(*block > 0 && tx_id.len() == 64);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Private data through transient fields, both collections.
+    let kv_or = ch1.contract("kv_or");
+    kv_or
+        .submit("putPrivate")
+        .args(["org1Only", "secret"])
+        .transient("value", "s1")
+        .endorsing_orgs(["Org1MSP"])
+        .await
+        .unwrap();
+    assert_eq!(
+        kv_or
+            .evaluate("getPrivate")
+            .args(["org1Only", "secret"])
+            .await
+            .unwrap(),
+        b"s1"
+    );
+    let kv = ch1.contract("kv");
+    kv.submit("putPrivate")
+        .args(["shared", "both"])
+        .transient("value", "s2")
+        .await
+        .unwrap();
+    assert_eq!(
+        ch2.contract("kv")
+            .evaluate("getPrivate")
+            .args(["shared", "both"])
+            .await
+            .unwrap(),
+        b"s2"
+    );
+
+    // The chaincode event comes back with the committed transaction, payload included.
+    let done = kv
+        .submit("event")
+        .args(["flow-event", "payload-1"])
+        .await
+        .unwrap();
+    let ev = done.event().expect("event");
+    assert_eq!(ev.event_name, "flow-event");
+    assert_eq!(ev.payload, b"payload-1");
+    assert_eq!(ev.tx_id, done.tx_id());
+
+    // A chaincode error is an endorse error carrying the peer's message.
+    let err = kv
+        .submit("fail")
+        .arg("asset a9 is locked")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Endorse);
+    assert!(err.to_string().contains("asset a9 is locked"), "{err}");
+    match &err {
+        Error::Endorse { peers, .. } => assert!(peers
+            .iter()
+            .any(|p| p.status == 500 && p.message.contains("a9"))),
+        other => panic!("{other:?}"),
+    }
+    let err = kv.evaluate("fail").arg("no such asset").await.unwrap_err();
+    assert!(err.to_string().contains("no such asset"), "{err}");
+
+    // Concurrent increments of one key: some commit, the others end MVCC_READ_CONFLICT, and the
+    // counter equals the number committed.
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let c = kv_or.clone();
+            tokio::spawn(async move { c.submit("increment").arg("hot").await })
+        })
+        .collect();
+    let mut ok = 0;
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(Error::Commit { code: 11, .. }) => conflicts += 1,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert!(ok >= 1 && conflicts >= 1, "ok {ok}, conflicts {conflicts}");
+    let counter = kv_or.evaluate("get").arg("hot").await.unwrap();
+    assert_eq!(String::from_utf8(counter).unwrap(), ok.to_string());
+
+    // A stage deadline: the chaincode sleeps longer than the endorse timeout.
+    let started = Instant::now();
+    let err = kv_or
+        .submit("sleep")
+        .arg("3000")
+        .endorse_timeout(Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Timeout { stage, .. } => assert_eq!(*stage, Stage::Endorse),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("endorse"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // The NONE strategy returns once ordered.
+    let done = kv_or
+        .submit("put")
+        .args(["no-wait", "1"])
+        .commit_strategy(CommitStrategy::None)
+        .await
+        .unwrap();
+    assert!(!done.is_confirmed());
+
+    // One orderer stopped: submissions keep committing through the others.
+    let out = net.net(&["stop", "orderer0"]);
+    assert!(out.status.success());
+    for i in 0..6 {
+        kv_or
+            .submit("put")
+            .args([format!("after-stop-{i}"), "v".into()])
+            .await
+            .unwrap();
+    }
+    let out = net.net(&["start", "orderer0"]);
+    assert!(out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_flow_without_the_gateway() {
+    let net = TestNetwork::up(30000, &["--no-gateway"]);
+    scenarios(&net).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_flow_with_the_gateway_on() {
+    let net = TestNetwork::up(30400, &[]);
+    scenarios(&net).await;
+}
