@@ -182,6 +182,7 @@ async fn transport_against_real_peers_and_orderers() {
     let mut wrong_name = peer0.clone();
     wrong_name.tls.server_name = Some("peer9.org1.example.com".into());
     let err = connections.channel(&wrong_name).await.unwrap_err();
+    eprintln!("wrong name: {err}");
     match &err {
         Error::Transport { endpoint, message } => {
             assert_eq!(endpoint, &peer0_addr);
@@ -199,6 +200,7 @@ async fn transport_against_real_peers_and_orderers() {
     wrong_ca.tls.ca_certs =
         vec![std::fs::read_to_string(m["orgs"]["org2"]["tlsCaFile"].as_str().unwrap()).unwrap()];
     let err = connections.channel(&wrong_ca).await.unwrap_err();
+    eprintln!("wrong CA: {err}");
     assert!(
         matches!(&err, Error::Transport { message, .. } if message.contains("not issued by the endpoint's TLS CA")),
         "{err}"
@@ -215,6 +217,7 @@ async fn transport_against_real_peers_and_orderers() {
     closed.port = closed_port;
     let t0 = Instant::now();
     let err = connections.channel(&closed).await.unwrap_err();
+    eprintln!("closed port: {err}");
     assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
     match &err {
         Error::Transport { endpoint, message } => {
@@ -232,6 +235,7 @@ async fn transport_against_real_peers_and_orderers() {
     let quick = Connections::new(None, Duration::from_millis(500));
     let t0 = Instant::now();
     let err = quick.channel(&hanging).await.unwrap_err();
+    eprintln!("silent server: {err}");
     assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     match &err {
         Error::Timeout {
