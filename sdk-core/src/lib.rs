@@ -1,16 +1,20 @@
 //! fabweave is a client SDK for Hyperledger Fabric.
 //!
-//! What is here so far:
+//! - [`flow`]: [`flow::Client`] → network → contract → `evaluate` / `submit`, carried by the
+//!   client itself (endorse on the peers the call needs, check the endorsements, broadcast,
+//!   wait for the commit) so it works on Fabric 2.2 peers without the Gateway service; plus a
+//!   step-by-step form that hands out the bytes to sign;
 //! - [`config`]: connection profiles of every format users download (fabric-sdk-go
 //!   `config.yaml` as Huawei Cloud BCS and Alibaba Cloud BaaS ship it, common connection
 //!   profiles in JSON and YAML), read into one network model;
 //! - [`identity`]: X.509 identities from PEM, MSP folders and profiles;
 //! - [`crypto`]: the [`crypto::Signer`] trait and ECDSA P-256 signing;
+//! - [`protocol`]: pure builders and checks of Fabric messages (proposals, endorsements,
+//!   transactions, deliver requests);
+//! - [`transport`]: one gRPC connection per endpoint, TLS and mutual TLS from the profile;
+//! - [`events`]: one filtered-block stream per (peer, channel), shared by every transaction
+//!   waiting for its commit;
 //! - [`proto`]: the Fabric wire schema, generated from fabweave's own `.proto` files;
-//! - [`protocol`]: pure builders and checkers of Fabric messages (proposals, endorsements,
-//!   transactions);
-//! - [`transport`]: one gRPC connection per endpoint, TLS and mutual TLS, keep-alive;
-//! - [`events`]: the commit hub, one filtered deliver stream per (peer, channel);
 //! - [`Error`]: one error type, with [`ErrorKind`] and structured fields.
 
 pub mod config;

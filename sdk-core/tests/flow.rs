@@ -189,13 +189,21 @@ async fn scenarios(net: &TestNetwork) {
     let tasks: Vec<_> = (0..1000)
         .map(|i| {
             let c = kv_or.clone();
-            tokio::spawn(async move { c.submit("put").args([format!("bulk-{i:04}"), format!("{i}")]).await })
+            tokio::spawn(async move {
+                c.submit("put")
+                    .args([format!("bulk-{i:04}"), format!("{i}")])
+                    .await
+            })
         })
         .collect();
     let mut committed = 0;
     let mut failed = Vec::new();
     for t in tasks {
-        match tokio::time::timeout(Duration::from_secs(180), t).await.expect("a submit waited forever").unwrap() {
+        match tokio::time::timeout(Duration::from_secs(180), t)
+            .await
+            .expect("a submit waited forever")
+            .unwrap()
+        {
             Ok(done) => {
                 assert!(done.block_number() > 0);
                 committed += 1;
@@ -204,12 +212,32 @@ async fn scenarios(net: &TestNetwork) {
         }
     }
     assert_eq!(committed + failed.len(), 1000);
-    assert!(failed.iter().all(|e| e.tx_id().is_some() || e.kind() == ErrorKind::Transport), "{failed:?}");
-    let listed = kv_or.evaluate("range").args(["bulk-", "bulk-~"]).await.unwrap();
+    assert!(
+        failed
+            .iter()
+            .all(|e| e.tx_id().is_some() || e.kind() == ErrorKind::Transport),
+        "{failed:?}"
+    );
+    let listed = kv_or
+        .evaluate("range")
+        .args(["bulk-", "bulk-~"])
+        .await
+        .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed).unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), committed, "committed transactions on the ledger");
-    assert!(committed >= 990, "only {committed} of 1000 committed: {:?}", failed.first());
-    eprintln!("1000 concurrent submits: {committed} committed in {:?}", started.elapsed());
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        committed,
+        "committed transactions on the ledger"
+    );
+    assert!(
+        committed >= 990,
+        "only {committed} of 1000 committed: {:?}",
+        failed.first()
+    );
+    eprintln!(
+        "1000 concurrent submits: {committed} committed in {:?}",
+        started.elapsed()
+    );
 
     // One orderer stopped: submissions keep committing through the others.
     let out = net.net(&["stop", "orderer0"]);

@@ -104,7 +104,10 @@ async fn transport_against_real_peers_and_orderers() {
     let org1 = &m["orgs"]["org1"];
     let profile = Profile::load(org1["profiles"]["bcsUser"].as_str().unwrap()).unwrap();
     let identity = profile.identity("User1", None).unwrap();
-    let peer0_addr = net.peer("peer0.org1")["address"].as_str().unwrap().to_owned();
+    let peer0_addr = net.peer("peer0.org1")["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let peer0 = endpoint_at(&profile, &peer0_addr);
     assert!(peer0.tls.enabled);
     assert_eq!(peer0.server_name(), "peer0.org1.example.com");
@@ -272,7 +275,10 @@ async fn transport_against_real_peers_and_orderers() {
         .await
         .unwrap()
         .into_inner();
-    assert!(stream.message().await.unwrap().is_some(), "the newest block");
+    assert!(
+        stream.message().await.unwrap().is_some(),
+        "the newest block"
+    );
     let idle = tokio::time::timeout(Duration::from_secs(6), stream.message()).await;
     assert!(
         idle.is_err(),

@@ -297,7 +297,7 @@ impl Drop for HubInner {
 }
 
 /// Commit statuses from one filtered deliver stream per (peer, channel), shared by every
-/// transaction that waits. See the [module documentation](self).
+/// transaction that waits. See the [module documentation](crate::events).
 ///
 /// Cloning is cheap; clones share the streams, which stop when the last clone is dropped.
 #[derive(Clone)]

@@ -147,10 +147,12 @@ fn protocol_error(address: &str, message: String) -> Error {
 /// [`Error::Protocol`].
 fn status_error(address: &str, status: &tonic::Status) -> Error {
     use tonic::Code;
-    let mut message = format!("{:?}: {}", status.code(), status.message());
-    if let Some(source) = std::error::Error::source(status) {
-        message = format!("{message}: {}", transport::describe(source));
-    }
+    let detail = match std::error::Error::source(status).map(transport::describe) {
+        Some(source) if source.contains(status.message()) => source,
+        Some(source) => format!("{}: {source}", status.message()),
+        None => status.message().to_owned(),
+    };
+    let message = format!("{:?}: {detail}", status.code());
     match status.code() {
         Code::Unavailable
         | Code::Unknown

@@ -125,7 +125,7 @@ impl ClientBuilder {
 
 /// The mutual-TLS client pair named by the profile (`client.tlsCerts.client`, or the client
 /// organization's `tlsCryptoCertPath`/`tlsCryptoKeyPath`).
-fn client_tls_pair(profile: &Profile) -> Result<Option<(Vec<u8>, zeroize::Zeroizing<Vec<u8>>)>> {
+fn client_tls_pair(profile: &Profile) -> Result<Option<transport::ClientTlsPem>> {
     let pair: Option<&TlsClientPair> = profile.client.tls_client.as_ref().or_else(|| {
         profile
             .client_organization()

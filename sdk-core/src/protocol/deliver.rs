@@ -14,13 +14,11 @@
 //! assert!(!envelope.signature.is_empty());
 //! ```
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 
-use crate::crypto::{hex, sha256};
+use super::{compute_tx_id, new_nonce};
 use crate::error::Result;
 use crate::identity::Identity;
 use crate::proto::common::{ChannelHeader, Envelope, Header, HeaderType, Payload, SignatureHeader};
@@ -60,28 +58,6 @@ impl SeekFrom {
     }
 }
 
-/// The length of the seek envelope's nonce in bytes (as Fabric's own clients use).
-const NONCE_LEN: usize = 24;
-
-/// A unique nonce for a seek envelope.
-///
-/// Seek envelopes do not need an unpredictable nonce (Fabric ignores it and fabric-gateway
-/// omits it); it only makes the logged tx id unique. It is SHA-256 of the time, a process-wide
-/// counter, the process id and the randomly keyed std hasher, so no RNG dependency is needed.
-fn seek_nonce() -> Vec<u8> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let mut seed = Vec::with_capacity(40);
-    seed.extend_from_slice(&now.as_nanos().to_le_bytes());
-    seed.extend_from_slice(&hasher.finish().to_le_bytes());
-    seed.extend_from_slice(&std::process::id().to_le_bytes());
-    sha256(&seed)[..NONCE_LEN].to_vec()
-}
-
 /// A signed `DELIVER_SEEK_INFO` envelope asking for the blocks of `channel` from `start` to
 /// `stop` (inclusive), waiting for blocks that do not exist yet (`BLOCK_UNTIL_READY`).
 ///
@@ -93,7 +69,7 @@ fn seek_nonce() -> Vec<u8> {
 /// current time (servers refuse envelopes more than 15 minutes off), the signature header the
 /// identity, a nonce and the matching tx id; the payload is signed by `identity`.
 ///
-/// Errors: only the signer's ([`crate::Error::Crypto`]).
+/// Errors: [`crate::Error::Crypto`] from the signer or the nonce's random generator.
 pub fn seek_envelope(
     channel: &str,
     identity: &Identity,
@@ -102,8 +78,8 @@ pub fn seek_envelope(
     tls_cert_hash: Option<&[u8]>,
 ) -> Result<Envelope> {
     let creator = identity.serialized();
-    let nonce = seek_nonce();
-    let tx_id = hex(&sha256(&[nonce.as_slice(), creator.as_slice()].concat()));
+    let nonce = new_nonce()?;
+    let tx_id = compute_tx_id(&nonce, &creator);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -200,6 +176,7 @@ pub fn filtered_block_status(fb: &FilteredBlock) -> BlockStatus {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::crypto::{hex, sha256};
     use crate::proto::msp::SerializedIdentity;
     use crate::proto::peer::{
         ChaincodeEvent, FilteredChaincodeAction, FilteredTransaction, FilteredTransactionActions,
@@ -241,7 +218,7 @@ mod tests {
         assert_eq!(sh.creator, id.serialized());
         let creator = SerializedIdentity::decode(sh.creator.as_slice()).unwrap();
         assert_eq!(creator.mspid, "Org1MSP");
-        assert_eq!(sh.nonce.len(), NONCE_LEN);
+        assert_eq!(sh.nonce.len(), crate::protocol::NONCE_LEN);
         assert_eq!(
             ch.tx_id,
             hex(&sha256(&[sh.nonce.as_slice(), &sh.creator].concat()))

@@ -57,6 +57,9 @@ pub const MIN_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(60);
 /// Fabric's clients).
 pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A client TLS certificate (PEM, or DER) and its PEM private key, for mutual TLS.
+pub type ClientTlsPem = (Vec<u8>, Zeroizing<Vec<u8>>);
+
 /// What identifies a connection: where to dial, which name to verify (`None`: plaintext) and
 /// against which roots (SHA-256 of the CA certificates), so that an endpoint with other TLS
 /// settings never rides a connection verified under different ones.
@@ -138,10 +141,7 @@ impl Connections {
     ///
     /// A pair that cannot be parsed is not an error here: every TLS connection then fails with
     /// an [`Error::Transport`] that says why, so plaintext endpoints keep working.
-    pub fn new(
-        client_tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
-        connect_timeout: Duration,
-    ) -> Connections {
+    pub fn new(client_tls: Option<ClientTlsPem>, connect_timeout: Duration) -> Connections {
         let client_tls = match client_tls {
             None => ClientTls::None,
             Some((cert, key)) => client_pair(&cert, &key),
@@ -304,7 +304,9 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = Some(e);
     while let Some(err) = current {
         let text = err.to_string();
-        if !parts.last().is_some_and(|p| p.contains(&text)) {
+        // tonic's own top level says nothing its sources do not.
+        let empty = text == "transport error" && err.source().is_some();
+        if !empty && !parts.last().is_some_and(|p| p.contains(&text)) {
             parts.push(text);
         }
         current = err.source();
