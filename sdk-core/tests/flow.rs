@@ -251,6 +251,15 @@ async fn scenarios(net: &TestNetwork) {
     }
     let out = net.net(&["start", "orderer0"]);
     assert!(out.status.success());
+
+    // One of our organization's peers down: the default ALL strategy still returns the commit
+    // the other peer confirmed, after a bounded grace, instead of timing out.
+    assert!(net.net(&["stop", "peer1.org1"]).status.success());
+    let started = Instant::now();
+    let done = kv_or.submit("put").args(["peer-down", "1"]).await.unwrap();
+    assert!(done.block_number() > 0);
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(net.net(&["start", "peer1.org1"]).status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

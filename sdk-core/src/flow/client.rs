@@ -670,13 +670,34 @@ impl Inner {
         if regs.is_empty() {
             return Ok(None);
         }
+        let started = tokio::time::Instant::now();
         let work = async {
             let mut pending: FuturesUnordered<_> = regs.into_iter().map(|r| r.wait()).collect();
             let mut first: Option<TxOutcome> = None;
-            while let Some(result) = pending.next().await {
+            loop {
+                // Once one peer confirmed the commit, the others get a bounded grace: a peer
+                // that went down must not turn a proven commit into a timeout.
+                let next = match &first {
+                    None => pending.next().await,
+                    Some(_) => {
+                        let left = deadline.saturating_sub(started.elapsed()).min(ALL_GRACE);
+                        match tokio::time::timeout(left, pending.next()).await {
+                            Ok(n) => n,
+                            Err(_) => {
+                                tracing::warn!(
+                                    tx_id,
+                                    lagging = pending.len(),
+                                    "peers did not report the commit in time"
+                                );
+                                None
+                            }
+                        }
+                    }
+                };
+                let Some(result) = next else { break };
                 let outcome = match result {
                     Ok(o) => o,
-                    // A stream that failed for good no longer counts towards ALL.
+                    // A stream that stopped for good no longer counts towards ALL.
                     Err(_) => continue,
                 };
                 if outcome.code != 0 {
@@ -696,13 +717,17 @@ impl Inner {
                 Some(o) => Ok(Some(o)),
                 None => Err(Error::Transport {
                     endpoint: "event sources".into(),
-                    message: format!("every event stream failed before {tx_id} was seen"),
+                    message: format!("every event stream stopped before {tx_id} was seen"),
                 }),
             }
         };
         within(Stage::Commit, deadline, Some(tx_id), work).await
     }
 }
+
+/// Under an ALL strategy, how long the other peers may take to report a commit that one peer
+/// already confirmed.
+const ALL_GRACE: Duration = Duration::from_secs(5);
 
 fn random_index(n: usize) -> usize {
     let mut b = [0u8; 8];
