@@ -258,7 +258,11 @@ async fn scenarios(net: &TestNetwork) {
     let started = Instant::now();
     let done = kv_or.submit("put").args(["peer-down", "1"]).await.unwrap();
     assert!(done.block_number() > 0);
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(net.net(&["start", "peer1.org1"]).status.success());
 }
 
