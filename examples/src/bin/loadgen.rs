@@ -20,14 +20,19 @@
 //!   once, each endorsed (at most `--endorse-limit` in flight: the peers refuse more than 2,500
 //!   concurrent proposals), sent to the orderer, and then held until all 10,000 are waiting for
 //!   their commit before any waits; the peak `VmRSS` (sampled every 5 ms) minus the baseline.
+//! - `stages` (only when asked): where the submit→commit time goes at concurrency 1, with the
+//!   step-by-step API (the same calls `submit().await` makes): median time of each stage.
 //!
 //! Options: `--base PORT` (the network's base port, default 27000, for the default profile path
 //! `.net/PORT/profiles/org1/bcs/org1-user-sdk-config.yaml`), `--profile PATH`, `--user User1`,
 //! `--channel mychannel`, `--or-chaincode kv_or`, `--chaincode kv`, `--org Org1MSP`,
-//! `--only throughput|memory`, `--counts 40,800,2000` (for c = 1, 16, 64), `--memory-tx 10000`,
-//! `--endorse-limit 1000`, `--strategy PREFER_MSPID_SCOPE_ALLFORTX`, `--batch-timeout-ms 250`.
+//! `--only throughput|memory|stages`, `--counts 40,800,2000` (for c = 1, 16, 64),
+//! `--memory-tx 10000`, `--endorse-limit 1000`, `--strategy PREFER_MSPID_SCOPE_ALLFORTX`,
+//! `--batch-timeout-ms 250`, `--no-verify` (the client does not verify endorsement signatures; the
+//! committing peers still do).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -56,13 +61,14 @@ struct Args {
     endorse_limit: usize,
     strategy: CommitStrategy,
     batch_timeout_ms: f64,
+    verify: bool,
 }
 
 fn usage() -> &'static str {
     "usage: loadgen [--base PORT | --profile PATH] [--user NAME] [--channel NAME] \
-     [--or-chaincode NAME] [--chaincode NAME] [--org MSPID] [--only throughput|memory] \
+     [--or-chaincode NAME] [--chaincode NAME] [--org MSPID] [--only throughput|memory|stages] \
      [--counts N1,N16,N64] [--memory-tx N] [--endorse-limit N] [--strategy NAME] \
-     [--batch-timeout-ms MS]"
+     [--batch-timeout-ms MS] [--no-verify]"
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -81,11 +87,16 @@ fn parse_args() -> Result<Args, String> {
         endorse_limit: 1_000,
         strategy: CommitStrategy::default(),
         batch_timeout_ms: 250.0,
+        verify: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             return Err(usage().into());
+        }
+        if flag == "--no-verify" {
+            a.verify = false;
+            continue;
         }
         let value = it
             .next()
@@ -103,8 +114,12 @@ fn parse_args() -> Result<Args, String> {
             "--chaincode" => a.chaincode = value,
             "--org" => a.org = value,
             "--only" => match value.as_str() {
-                "throughput" | "memory" => a.only = Some(value),
-                other => return Err(format!("--only: throughput or memory, not '{other}'")),
+                "throughput" | "memory" | "stages" => a.only = Some(value),
+                other => {
+                    return Err(format!(
+                        "--only: throughput, memory or stages, not '{other}'"
+                    ))
+                }
             },
             "--counts" => {
                 let n: Vec<usize> = value.split(',').map(number).collect::<Result<_, _>>()?;
@@ -320,6 +335,10 @@ struct Memory {
     all_waiting_kb: u64,
     peak_kb: u64,
     hwm_kb: u64,
+    /// The size of one task's future (this program's, around the step-by-step calls).
+    task_future_bytes: usize,
+    /// The size of the SDK's boxed `submit().await` future, for comparison.
+    submit_future_bytes: usize,
     to_all_waiting: Duration,
     wall: Duration,
 }
@@ -349,6 +368,8 @@ async fn run_memory(client: &Client, w: &Workload, n: usize, endorse_limit: usiz
     let gate = Arc::new(Semaphore::new(endorse_limit));
     let (release, released) = watch::channel(false);
     let submitted = Arc::new(AtomicUsize::new(0));
+    let identity = Arc::new(client.identity().clone());
+    let task_future_bytes = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let tasks: Vec<_> = (0..n)
         .map(|_| {
@@ -357,10 +378,13 @@ async fn run_memory(client: &Client, w: &Workload, n: usize, endorse_limit: usiz
                 .endorse_timeout(LONG)
                 .submit_timeout(LONG)
                 .commit_timeout(LONG);
-            let identity = client.identity().clone();
-            let (gate, submitted, mut released) =
-                (gate.clone(), submitted.clone(), released.clone());
-            tokio::spawn(async move {
+            let (identity, gate, submitted, mut released) = (
+                identity.clone(),
+                gate.clone(),
+                submitted.clone(),
+                released.clone(),
+            );
+            let task = async move {
                 let staged = async {
                     let proposal = call.build()?;
                     let signature = identity.sign(proposal.bytes())?;
@@ -376,7 +400,9 @@ async fn run_memory(client: &Client, w: &Workload, n: usize, endorse_limit: usiz
                 let waiting = staged?;
                 let _ = released.wait_for(|go| *go).await;
                 waiting.status().await
-            })
+            };
+            task_future_bytes.store(std::mem::size_of_val(&task), Ordering::Relaxed);
+            tokio::spawn(task)
         })
         .collect();
     while submitted.load(Ordering::Relaxed) < n {
@@ -406,9 +432,49 @@ async fn run_memory(client: &Client, w: &Workload, n: usize, endorse_limit: usiz
         all_waiting_kb,
         peak_kb,
         hwm_kb: status_kb("VmHWM"),
+        task_future_bytes: task_future_bytes.load(Ordering::Relaxed),
+        submit_future_bytes: std::mem::size_of_val(&*w.put().into_future()),
         to_all_waiting,
         wall,
     }
+}
+
+/// The median duration of each stage of `n` puts submitted one at a time with the
+/// step-by-step API, in ms: build + sign, endorse (+ check + assemble), sign, listen + broadcast,
+/// commit wait.
+async fn run_stages(client: &Client, w: &Workload, n: usize) -> Result<[f64; 6], fabweave::Error> {
+    const STAGES: usize = 6;
+    let mut samples: Vec<[f64; STAGES]> = Vec::with_capacity(n);
+    let identity = client.identity().clone();
+    for _ in 0..n {
+        let mut marks = [Duration::ZERO; STAGES - 1];
+        let t = Instant::now();
+        let proposal = w.put().build()?;
+        let signature = identity.sign(proposal.bytes())?;
+        marks[0] = t.elapsed();
+        let tx = proposal.endorse(signature).await?;
+        marks[1] = t.elapsed();
+        let signature = identity.sign(tx.bytes())?;
+        marks[2] = t.elapsed();
+        let submitted = tx.submit(signature).await?;
+        marks[3] = t.elapsed();
+        submitted.status().await?;
+        marks[4] = t.elapsed();
+        let mut sample = [0.0; STAGES];
+        for i in 0..STAGES - 1 {
+            let from = if i == 0 { Duration::ZERO } else { marks[i - 1] };
+            sample[i] = (marks[i] - from).as_secs_f64() * 1e3;
+        }
+        sample[STAGES - 1] = marks[4].as_secs_f64() * 1e3;
+        samples.push(sample);
+    }
+    let mut medians = [0.0; STAGES];
+    for (i, m) in medians.iter_mut().enumerate() {
+        let mut v: Vec<f64> = samples.iter().map(|s| s[i]).collect();
+        v.sort_by(f64::total_cmp);
+        *m = v.get(v.len() / 2).copied().unwrap_or(f64::NAN);
+    }
+    Ok(medians)
 }
 
 fn print_errors(errors: &[String]) {
@@ -450,15 +516,25 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), fabweave::Error> {
     let profile = Profile::load(&args.profile)?;
-    let client = Client::builder(profile).user(&args.user).connect().await?;
+    let client = Client::builder(profile)
+        .user(&args.user)
+        .verify_endorsements(args.verify)
+        .connect()
+        .await?;
     let network = client.network(&args.channel);
     println!(
-        "loadgen: {} as {} ({}), channel {}, commit strategy {}, {} worker threads, CLK_TCK {}",
+        "loadgen: {} as {} ({}), channel {}, commit strategy {}, endorsement signatures {}, \
+         {} worker threads, CLK_TCK {}",
         args.profile,
         args.user,
         client.identity().msp_id(),
         args.channel,
         args.strategy.name(),
+        if args.verify {
+            "verified"
+        } else {
+            "not verified"
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         clk_tck()
     );
@@ -477,7 +553,7 @@ async fn run(args: Args) -> Result<(), fabweave::Error> {
     let (cpu0, ticks0) = (cpu_ns(), cpu_ticks());
 
     let mut runs = Vec::new();
-    if args.only.as_deref() != Some("memory") {
+    if args.only.is_none() || args.only.as_deref() == Some("throughput") {
         for w in [&one, &two] {
             let warm = run_load(w, 16, 64).await;
             println!("warm-up {}: {}/{} committed", w.label, warm.ok(), warm.sent);
@@ -503,8 +579,25 @@ async fn run(args: Args) -> Result<(), fabweave::Error> {
         }
     }
 
+    if args.only.as_deref() == Some("stages") {
+        println!(
+            "\n| stage, c=1, median of {} (ms) | build + sign | endorse + check | sign | \
+             listen + broadcast | commit wait | total |",
+            args.counts[0]
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for w in [&one, &two] {
+            let _ = run_load(w, 16, 64).await;
+            let m = run_stages(&client, w, args.counts[0]).await?;
+            println!(
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} |",
+                w.label, m[0], m[1], m[2], m[3], m[4], m[5]
+            );
+        }
+    }
+
     let mut memory = None;
-    if args.only.as_deref() != Some("throughput") {
+    if args.only.is_none() || args.only.as_deref() == Some("memory") {
         let warm = run_load(&two, 16, 64).await;
         println!(
             "warm-up {}: {}/{} committed",
@@ -571,6 +664,15 @@ async fn run(args: Args) -> Result<(), fabweave::Error> {
         println!(
             "| **peak − baseline** | **{:.1}** |",
             mb(m.peak_kb.saturating_sub(m.baseline_kb))
+        );
+        println!(
+            "| per transaction (kB) | {:.1} |",
+            m.peak_kb.saturating_sub(m.baseline_kb) as f64 / m.sent.max(1) as f64
+        );
+        println!(
+            "\nfuture sizes: one task here {} B (allocated at spawn); the SDK's boxed \
+             submit().await future {} B",
+            m.task_future_bytes, m.submit_future_bytes
         );
     }
     Ok(())

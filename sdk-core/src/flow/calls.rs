@@ -217,12 +217,18 @@ impl Submit {
     }
 
     async fn run(self) -> Result<Committed> {
-        let identity = self.spec.contract.inner().identity.clone();
-        let proposal = self.build()?;
-        let signature = identity.sign(proposal.bytes())?;
-        let tx = proposal.endorse(signature).await?;
-        let signature = identity.sign(tx.bytes())?;
-        tx.submit(signature).await?.status().await
+        // The stages before the wait run in their own heap future, freed once the orderer
+        // accepted the transaction: a waiting submit then holds only what the wait needs.
+        let submitted = Box::pin(async move {
+            let identity = self.spec.contract.inner().identity.clone();
+            let proposal = self.build()?;
+            let signature = identity.sign(proposal.bytes())?;
+            let tx = proposal.endorse(signature).await?;
+            let signature = identity.sign(tx.bytes())?;
+            tx.submit(signature).await
+        })
+        .await?;
+        submitted.status().await
     }
 }
 

@@ -106,10 +106,16 @@ impl Transaction {
         inner
             .broadcast(channel, envelope, &tx_id, self.call.deadlines.submit)
             .await?;
+        // Keep only what the wait needs: thousands of transactions may be waiting at once.
+        let result = self.endorsed.result().to_vec();
+        let event = self.endorsed.event().cloned();
         Ok(Submitted {
-            call: self.call,
-            endorsed: self.endorsed,
+            contract: self.call.spec.contract,
+            strategy: self.call.strategy,
+            commit_deadline: self.call.deadlines.commit,
             tx_id,
+            result,
+            event,
             registrations,
         })
     }
@@ -118,9 +124,12 @@ impl Transaction {
 /// A transaction the orderer accepted; [`Submitted::status`] waits for its commit.
 #[derive(Debug)]
 pub struct Submitted {
-    call: Submit,
-    endorsed: Endorsed,
+    contract: super::client::Contract,
+    strategy: super::strategy::CommitStrategy,
+    commit_deadline: std::time::Duration,
     tx_id: String,
+    result: Vec<u8>,
+    event: Option<crate::proto::peer::ChaincodeEvent>,
     registrations: Vec<Registration>,
 }
 
@@ -132,26 +141,26 @@ impl Submitted {
 
     /// The chaincode's response payload, as endorsed.
     pub fn result(&self) -> &[u8] {
-        self.endorsed.result()
+        &self.result
     }
 
     /// Waits for the commit as the strategy says; a transaction committed as invalid gives
     /// `Error::Commit` with its validation code and block.
     pub async fn status(self) -> Result<Committed> {
-        let inner = self.call.spec.contract.inner();
+        let inner = self.contract.inner();
         let outcome: Option<TxOutcome> = inner
             .wait_commit(
                 self.registrations,
-                self.call.strategy,
+                self.strategy,
                 &self.tx_id,
-                self.call.deadlines.commit,
+                self.commit_deadline,
             )
             .await?;
         Ok(Committed {
             tx_id: self.tx_id,
             block: outcome.as_ref().map(|o| o.block),
-            payload: self.endorsed.result().to_vec(),
-            event: self.endorsed.event().cloned(),
+            payload: self.result,
+            event: self.event,
             peer: outcome.map(|o| o.peer),
         })
     }
