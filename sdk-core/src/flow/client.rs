@@ -600,6 +600,7 @@ impl Inner {
         }
         let start = random_index(orderers.len());
         orderers.rotate_left(start);
+        let per_orderer = (deadline / orderers.len() as u32).max(MIN_ORDERER_ATTEMPT);
         let work = async {
             let mut last = Error::Submit {
                 tx_id: tx_id.to_owned(),
@@ -623,16 +624,27 @@ impl Inner {
                     }
                 };
                 let mut client = transport::broadcast(&channel);
-                let answer = match client
-                    .broadcast(tokio_stream::iter([envelope.clone()]))
-                    .await
-                {
-                    Ok(stream) => {
-                        let mut stream = stream.into_inner();
-                        stream.next().await
+                // Each orderer gets its share of the deadline: one that accepts the stream but
+                // never answers (a restarted Raft follower still catching up) must not use up
+                // the time the others need. Sending the same transaction to the next orderer is
+                // safe: the committer keeps the first copy and marks any later one a duplicate.
+                let attempt = async {
+                    match client
+                        .broadcast(tokio_stream::iter([envelope.clone()]))
+                        .await
+                    {
+                        Ok(stream) => Ok(stream.into_inner().next().await),
+                        Err(status) => Err(format!("{}: {}", status.code(), status.message())),
                     }
-                    Err(status) => {
-                        last = submit_err(0, format!("{}: {}", status.code(), status.message()));
+                };
+                let answer = match tokio::time::timeout(per_orderer, attempt).await {
+                    Ok(Ok(answer)) => answer,
+                    Ok(Err(message)) => {
+                        last = submit_err(0, message);
+                        continue;
+                    }
+                    Err(_) => {
+                        last = submit_err(0, format!("no answer within {per_orderer:?}"));
                         continue;
                     }
                 };
@@ -724,6 +736,9 @@ impl Inner {
         within(Stage::Commit, deadline, Some(tx_id), work).await
     }
 }
+
+/// The least time one orderer is given before the next is tried.
+const MIN_ORDERER_ATTEMPT: Duration = Duration::from_secs(2);
 
 /// Under an ALL strategy, how long the other peers may take to report a commit that one peer
 /// already confirmed.
