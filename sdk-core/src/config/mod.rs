@@ -620,27 +620,12 @@ impl Profile {
                 return Identity::from_files(&o.msp_id, cert, key, passphrase);
             }
             // Inline PEM: an error names the file a part came from, or else the profile.
-            let read = |m: &Material| -> Result<zeroize::Zeroizing<Vec<u8>>> {
-                match m {
-                    Material::Pem(p) => Ok(zeroize::Zeroizing::new(p.as_bytes().to_vec())),
-                    Material::File(path) => std::fs::read(path)
-                        .map(zeroize::Zeroizing::new)
-                        .map_err(|e| {
-                            Error::identity(
-                                Some(path.clone()),
-                                crate::error::IdentityProblem::Unreadable {
-                                    reason: e.to_string(),
-                                },
-                            )
-                        }),
-                }
-            };
             let origin = |m: &Material| match m {
                 Material::File(path) => Some(path.clone()),
                 Material::Pem(_) => self.source.clone(),
             };
-            let cert = read(&u.cert)?;
-            let key = read(&u.key)?;
+            let cert = u.cert.read()?;
+            let key = u.key.read()?;
             return Identity::from_pem(&o.msp_id, &cert, &key, passphrase).map_err(|e| {
                 let blame = match &e {
                     Error::Identity {

@@ -163,6 +163,26 @@ pub enum Material {
     File(PathBuf),
 }
 
+impl Material {
+    /// The material's bytes: the inline PEM, or the file's content (held zeroized, since it may
+    /// be a private key). A file that cannot be read is an identity error naming it.
+    pub fn read(&self) -> crate::error::Result<zeroize::Zeroizing<Vec<u8>>> {
+        match self {
+            Material::Pem(p) => Ok(zeroize::Zeroizing::new(p.as_bytes().to_vec())),
+            Material::File(path) => std::fs::read(path)
+                .map(zeroize::Zeroizing::new)
+                .map_err(|e| {
+                    crate::error::Error::identity(
+                        Some(path.clone()),
+                        crate::error::IdentityProblem::Unreadable {
+                            reason: e.to_string(),
+                        },
+                    )
+                }),
+        }
+    }
+}
+
 impl std::fmt::Debug for Material {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Inline PEM may be a private key: show only its label.

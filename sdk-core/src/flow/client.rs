@@ -10,7 +10,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::calls::{Evaluate, Submit};
 use super::strategy::{CommitStrategy, Deadlines, QueryStrategy};
-use crate::config::{Material, Peer, Profile, TlsClientPair};
+use crate::config::{Peer, Profile, TlsClientPair};
 use crate::error::{ConfigProblem, Error, PeerFailure, Result, Stage};
 use crate::events::{CommitHub, TxOutcome};
 use crate::identity::Identity;
@@ -132,23 +132,7 @@ fn client_tls_pair(profile: &Profile) -> Result<Option<transport::ClientTlsPem>>
             .and_then(|o| o.tls_client.as_ref())
     });
     let Some(pair) = pair else { return Ok(None) };
-    let read = |m: &Material| -> Result<Vec<u8>> {
-        match m {
-            Material::Pem(p) => Ok(p.as_bytes().to_vec()),
-            Material::File(path) => std::fs::read(path).map_err(|e| {
-                Error::identity(
-                    Some(path.clone()),
-                    crate::error::IdentityProblem::Unreadable {
-                        reason: e.to_string(),
-                    },
-                )
-            }),
-        }
-    };
-    Ok(Some((
-        read(&pair.cert)?,
-        zeroize::Zeroizing::new(read(&pair.key)?),
-    )))
+    Ok(Some((pair.cert.read()?.to_vec(), pair.key.read()?)))
 }
 
 impl Client {
