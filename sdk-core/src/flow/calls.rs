@@ -13,6 +13,31 @@ use crate::error::Result;
 use crate::proto::peer::ChaincodeEvent;
 use crate::protocol::ProposalRequest;
 
+/// The argument and transient-data methods every call builder has (on its `spec` field).
+macro_rules! call_inputs {
+    () => {
+        /// Adds one argument (a string or bytes).
+        pub fn arg(mut self, arg: impl IntoArg) -> Self {
+            self.spec.args.push(arg.into_arg());
+            self
+        }
+
+        /// Adds arguments.
+        pub fn args<A: IntoArg>(mut self, args: impl IntoIterator<Item = A>) -> Self {
+            self.spec
+                .args
+                .extend(args.into_iter().map(IntoArg::into_arg));
+            self
+        }
+
+        /// Adds a transient (private, never written to the ledger) entry.
+        pub fn transient(mut self, key: impl Into<String>, value: impl IntoArg) -> Self {
+            self.spec.transient.insert(key.into(), value.into_arg());
+            self
+        }
+    };
+}
+
 /// A boxed future, as the call builders return from `into_future`.
 pub type CallFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
@@ -66,25 +91,7 @@ impl Evaluate {
         }
     }
 
-    /// Adds one argument (a string or bytes).
-    pub fn arg(mut self, arg: impl IntoArg) -> Self {
-        self.spec.args.push(arg.into_arg());
-        self
-    }
-
-    /// Adds arguments.
-    pub fn args<A: IntoArg>(mut self, args: impl IntoIterator<Item = A>) -> Self {
-        self.spec
-            .args
-            .extend(args.into_iter().map(IntoArg::into_arg));
-        self
-    }
-
-    /// Adds a transient (private, never written to the ledger) entry.
-    pub fn transient(mut self, key: impl Into<String>, value: impl IntoArg) -> Self {
-        self.spec.transient.insert(key.into(), value.into_arg());
-        self
-    }
+    call_inputs!();
 
     /// Evaluates on these peers only (profile names), in this order.
     pub fn peers<S: Into<String>>(mut self, peers: impl IntoIterator<Item = S>) -> Self {
@@ -153,25 +160,7 @@ impl Submit {
         }
     }
 
-    /// Adds one argument (a string or bytes).
-    pub fn arg(mut self, arg: impl IntoArg) -> Self {
-        self.spec.args.push(arg.into_arg());
-        self
-    }
-
-    /// Adds arguments.
-    pub fn args<A: IntoArg>(mut self, args: impl IntoIterator<Item = A>) -> Self {
-        self.spec
-            .args
-            .extend(args.into_iter().map(IntoArg::into_arg));
-        self
-    }
-
-    /// Adds a transient (private, never written to the ledger) entry.
-    pub fn transient(mut self, key: impl Into<String>, value: impl IntoArg) -> Self {
-        self.spec.transient.insert(key.into(), value.into_arg());
-        self
-    }
+    call_inputs!();
 
     /// Endorse on one peer of each of these organizations (MSP IDs or profile keys) only.
     pub fn endorsing_orgs<S: Into<String>>(mut self, orgs: impl IntoIterator<Item = S>) -> Self {

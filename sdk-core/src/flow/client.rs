@@ -206,14 +206,10 @@ impl Contract {
     }
 
     /// Submits `function`: endorse, order, wait for the commit. Add arguments and options,
-    /// then `.await`.
+    /// then `.await` — or call [`Submit::build`] for the step-by-step form, whose bytes can be
+    /// signed elsewhere (offline, HSM).
     pub fn submit(&self, function: impl Into<String>) -> Submit {
         Submit::new(self.clone(), function.into())
-    }
-
-    /// The step-by-step form: a proposal whose bytes can be signed elsewhere (offline, HSM).
-    pub fn proposal(&self, function: impl Into<String>) -> Submit {
-        self.submit(function)
     }
 
     /// The chaincode's name.
