@@ -12,7 +12,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use fabweave::config::{Endpoint, Profile};
@@ -23,23 +23,11 @@ use fabweave::protocol::UnsignedTransaction;
 use fabweave::protocol::{check_endorsements, PeerTarget, ProposalRequest, UnsignedProposal};
 use fabweave::transport::{self, Connections};
 use fabweave::Error;
-use support::{assert_success, read_env_file, TestNetwork};
+use support::{assert_success, endpoint_at, TestNetwork};
 
 const BASE: u16 = 29800;
 const CH: &str = "mychannel";
 const WAIT: Duration = Duration::from_secs(60);
-
-/// The peer or orderer of `profile` listening at `address`.
-fn endpoint_at(profile: &Profile, address: &str) -> Endpoint {
-    profile
-        .peers
-        .iter()
-        .map(|p| &p.endpoint)
-        .chain(profile.orderers.iter().map(|o| &o.endpoint))
-        .find(|e| e.address() == address)
-        .unwrap_or_else(|| panic!("no endpoint at {address} in the profile"))
-        .clone()
-}
 
 /// Endorses `args` (function first) on `peers` with the SDK's protocol builders; returns the
 /// tx id and the signed envelope, not yet broadcast.
@@ -91,44 +79,13 @@ fn cli_invoke(
     args: &[&str],
     endorsers: &[&str],
 ) -> Output {
-    let m = net.manifest();
-    let orderer = &m["orderers"][0];
-    let mut env = read_env_file(std::path::Path::new(
-        net.peer(node)["cliEnv"].as_str().unwrap(),
-    ));
-    env.insert("FABRIC_LOGGING_SPEC".into(), "info".into());
-    let ctor = serde_json::json!({ "Args": args }).to_string();
-    let mut cmd = Command::new(std::path::Path::new(m["bin"].as_str().unwrap()).join("peer"));
-    cmd.env_clear().envs(&env).args([
-        "chaincode",
-        "invoke",
-        "-o",
-        orderer["address"].as_str().unwrap(),
-        "--ordererTLSHostnameOverride",
-        orderer["tlsHost"].as_str().unwrap(),
-        "--tls",
-        "--cafile",
-        orderer["tlsCaFile"].as_str().unwrap(),
-        "-C",
-        CH,
-        "-n",
+    net.invoke_env(
+        node,
         chaincode,
-        "-c",
-        &ctor,
-        "--waitForEvent",
-        "--waitForEventTimeout",
-        "30s",
-    ]);
-    for e in endorsers {
-        let p = net.peer(e);
-        cmd.args([
-            "--peerAddresses",
-            p["address"].as_str().unwrap(),
-            "--tlsRootCertFiles",
-            p["tlsCaFile"].as_str().unwrap(),
-        ]);
-    }
-    cmd.output().expect("run the peer CLI")
+        args,
+        endorsers,
+        &[("FABRIC_LOGGING_SPEC", "info")],
+    )
 }
 
 /// The tx id and status name from the CLI's `txid [ID] committed with status (NAME)` line.

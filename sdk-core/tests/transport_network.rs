@@ -9,29 +9,17 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use fabweave::config::{Endpoint, Profile};
+use fabweave::config::Profile;
 use fabweave::identity::Identity;
 use fabweave::proto::common::{Envelope, Status};
 use fabweave::proto::peer::deliver_response;
 use fabweave::protocol::deliver::{seek_envelope, SeekFrom};
 use fabweave::transport::{self, Connections};
 use fabweave::{Error, Stage};
-use support::TestNetwork;
+use support::{endpoint_at, TestNetwork};
 use zeroize::Zeroizing;
 
 const BASE: u16 = 29600;
-
-/// The peer or orderer of `profile` listening at `address`.
-fn endpoint_at(profile: &Profile, address: &str) -> Endpoint {
-    profile
-        .peers
-        .iter()
-        .map(|p| &p.endpoint)
-        .chain(profile.orderers.iter().map(|o| &o.endpoint))
-        .find(|e| e.address() == address)
-        .unwrap_or_else(|| panic!("no endpoint at {address} in the profile"))
-        .clone()
-}
 
 /// Reads blocks `from..=to` of mychannel as filtered blocks; returns their numbers and the
 /// final status.

@@ -110,8 +110,16 @@ impl TestNetwork {
 
     /// The peer CLI as `node`'s org admin, pointed at `node`.
     pub fn peer_cli(&self, node: &str, args: &[&str]) -> Output {
+        self.peer_cli_env(node, args, &[])
+    }
+
+    /// [`TestNetwork::peer_cli`] with some environment variables replaced (e.g. the log level).
+    pub fn peer_cli_env(&self, node: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
         let env_file = self.peer(node)["cliEnv"].as_str().unwrap().to_owned();
-        let env = read_env_file(Path::new(&env_file));
+        let mut env = read_env_file(Path::new(&env_file));
+        for (k, v) in extra_env {
+            env.insert((*k).to_owned(), (*v).to_owned());
+        }
         let bin = Path::new(self.manifest["bin"].as_str().unwrap()).join("peer");
         Command::new(bin)
             .env_clear()
@@ -123,6 +131,18 @@ impl TestNetwork {
 
     /// `peer chaincode invoke` as `node`'s admin, endorsed by `endorsers`, waiting for the commit.
     pub fn invoke(&self, node: &str, chaincode: &str, args: &[&str], endorsers: &[&str]) -> Output {
+        self.invoke_env(node, chaincode, args, endorsers, &[])
+    }
+
+    /// [`TestNetwork::invoke`] with some CLI environment variables replaced.
+    pub fn invoke_env(
+        &self,
+        node: &str,
+        chaincode: &str,
+        args: &[&str],
+        endorsers: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Output {
         let orderer = &self.manifest["orderers"][0];
         let ctor = serde_json::json!({ "Args": args }).to_string();
         let mut cli: Vec<String> = [
@@ -156,7 +176,7 @@ impl TestNetwork {
             cli.push(p["tlsCaFile"].as_str().unwrap().into());
         }
         let refs: Vec<&str> = cli.iter().map(String::as_str).collect();
-        self.peer_cli(node, &refs)
+        self.peer_cli_env(node, &refs, extra_env)
     }
 
     /// `peer chaincode query` on `node`; returns stdout without the trailing newline, panics on failure.
@@ -204,6 +224,21 @@ impl Drop for TestNetwork {
             }
         }
     }
+}
+
+/// The peer or orderer of `profile` listening at `address`.
+pub fn endpoint_at(
+    profile: &fabweave::config::Profile,
+    address: &str,
+) -> fabweave::config::Endpoint {
+    profile
+        .peers
+        .iter()
+        .map(|p| &p.endpoint)
+        .chain(profile.orderers.iter().map(|o| &o.endpoint))
+        .find(|e| e.address() == address)
+        .unwrap_or_else(|| panic!("no endpoint at {address} in the profile"))
+        .clone()
 }
 
 /// Reads KEY=VALUE lines.
