@@ -27,6 +27,7 @@
 //! §3 transactions, §6 validation codes).
 
 pub mod deliver;
+pub mod discovery;
 mod proposal;
 mod response;
 mod transaction;
