@@ -24,6 +24,7 @@ pub mod events;
 pub mod flow;
 pub mod identity;
 pub mod proto;
+pub mod routing;
 pub mod protocol;
 pub mod transport;
 

@@ -1,0 +1,3 @@
+//! Choosing endorsers: endorsement policies (more to come: discovery, plans).
+
+pub mod policy;
