@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Crypto,
     /// A connection to a peer or orderer could not be made or broke.
     Transport,
+    /// Service discovery could not say which peers to use.
+    Discovery,
     /// Endorsement (or an evaluation) failed on the peers.
     Endorse,
     /// The orderer did not accept the transaction.
@@ -461,6 +463,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Service discovery could not say which peers to use: no peer answered, or the answer
+    /// was an error (e.g. access denied, no combination of peers satisfies the policy).
+    Discovery {
+        /// The channel asked about.
+        channel: String,
+        /// The peers asked, with what each said (`name (address): message`).
+        peers: Vec<String>,
+        /// What went wrong, and what to do when known.
+        message: String,
+    },
 }
 
 impl Error {
@@ -476,6 +488,7 @@ impl Error {
             Error::Commit { .. } => ErrorKind::Commit,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Discovery { .. } => ErrorKind::Discovery,
         }
     }
 
@@ -620,6 +633,17 @@ impl fmt::Display for Error {
             }
             Error::Protocol { endpoint, message } => {
                 write!(f, "unexpected answer from {endpoint}: {message}")
+            }
+            Error::Discovery {
+                channel,
+                peers,
+                message,
+            } => {
+                write!(f, "service discovery on channel {channel}: {message}")?;
+                for p in peers {
+                    write!(f, "; {p}")?;
+                }
+                Ok(())
             }
         }
     }

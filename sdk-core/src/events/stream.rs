@@ -27,6 +27,12 @@ pub(super) async fn run(
     let mut backoff = options.backoff_min;
     loop {
         let (delivered, error) = session(&stream, &connections, &identity, &endpoint).await;
+        if matches!(error, Error::Transport { .. } | Error::Timeout { .. }) {
+            // The peer is down or unreachable: calls go to other peers for a while.
+            connections
+                .health()
+                .failed(&endpoint.address(), &error.to_string());
+        }
         stream.record_error(error.clone());
         if stream.next_block().is_none() {
             tracing::debug!(peer = %stream.peer, channel = %stream.channel, %error,
@@ -96,6 +102,9 @@ async fn session(
                     return (delivered, protocol_error(&address, message));
                 }
                 stream.on_block(filtered_block_status(&block));
+                if !delivered {
+                    connections.health().succeeded(&address);
+                }
                 delivered = true;
             }
             Some(deliver_response::Type::Status(code)) => {

@@ -41,9 +41,13 @@ use crate::config::Endpoint;
 use crate::crypto::sha256;
 use crate::error::{Error, Result, Stage};
 use crate::identity::Certificate;
+use crate::proto::discovery::discovery_client::DiscoveryClient;
 use crate::proto::orderer::atomic_broadcast_client::AtomicBroadcastClient;
 use crate::proto::peer::deliver_client::DeliverClient;
 use crate::proto::peer::endorser_client::EndorserClient;
+
+mod health;
+pub use health::{EndpointStatus, Health, SET_ASIDE_MAX, SET_ASIDE_MIN};
 
 /// The largest message sent or received: 100 MiB, Fabric's server default both ways.
 pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;
@@ -103,6 +107,7 @@ struct Inner {
     connect_timeout: Duration,
     channels: Mutex<HashMap<Key, Arc<OnceCell<Channel>>>>,
     dials: AtomicUsize,
+    health: Health,
 }
 
 /// The SDK's connections: one gRPC channel per endpoint (address, TLS server name and TLS CA
@@ -152,6 +157,7 @@ impl Connections {
                 connect_timeout,
                 channels: Mutex::new(HashMap::new()),
                 dials: AtomicUsize::new(0),
+                health: Health::default(),
             }),
         }
     }
@@ -163,6 +169,13 @@ impl Connections {
             ClientTls::Pair { cert_hash, .. } => Some(cert_hash.clone()),
             _ => None,
         }
+    }
+
+    /// The health of the endpoints these connections reach: failed endpoints are set aside
+    /// for a while (see [`Health`]). Dial failures are recorded here; callers record the
+    /// outcome of their calls.
+    pub fn health(&self) -> &Health {
+        &self.inner.health
     }
 
     /// The dial deadline.
@@ -191,8 +204,15 @@ impl Connections {
             .entry(Key::of(endpoint))
             .or_default()
             .clone();
-        let channel = cell.get_or_try_init(|| self.dial(endpoint)).await?;
-        Ok(channel.clone())
+        match cell.get_or_try_init(|| self.dial(endpoint)).await {
+            Ok(channel) => Ok(channel.clone()),
+            Err(e) => {
+                self.inner
+                    .health
+                    .failed(&endpoint.address(), &e.to_string());
+                Err(e)
+            }
+        }
     }
 
     async fn dial(&self, endpoint: &Endpoint) -> Result<Channel> {
@@ -269,6 +289,27 @@ impl Connections {
             .tls_config(tls)
             .map_err(|e| transport(format!("TLS settings not usable: {}", describe(&e))))
     }
+}
+
+/// A throwaway self-signed client TLS certificate (P-256) and its PEM key, for a client whose
+/// profile gives no client TLS pair: a peer's discovery service answers only TLS clients that
+/// present a certificate (it binds the request to its hash), even where TLS is not mutual.
+pub fn ephemeral_client_pair() -> Result<ClientTlsPem> {
+    let crypto = |e: rcgen::Error| Error::Crypto {
+        message: format!("could not make a client TLS certificate: {e}"),
+    };
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(crypto)?;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["fabweave-client".to_owned()]).map_err(crypto)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "fabweave client");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.self_signed(&key).map_err(crypto)?;
+    Ok((
+        cert.pem().into_bytes(),
+        Zeroizing::new(key.serialize_pem().into_bytes()),
+    ))
 }
 
 fn connect_timeout(address: &str, after: Duration) -> Error {
@@ -359,6 +400,13 @@ pub fn endorser(channel: &Channel) -> EndorserClient<Channel> {
 /// messages of up to [`MAX_MESSAGE_SIZE`].
 pub fn broadcast(channel: &Channel) -> AtomicBroadcastClient<Channel> {
     AtomicBroadcastClient::new(channel.clone())
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// A discovery client on `channel` accepting messages of up to [`MAX_MESSAGE_SIZE`].
+pub fn discovery(channel: &Channel) -> DiscoveryClient<Channel> {
+    DiscoveryClient::new(channel.clone())
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
