@@ -24,8 +24,8 @@ pub mod events;
 pub mod flow;
 pub mod identity;
 pub mod proto;
-pub mod routing;
 pub mod protocol;
+pub mod routing;
 pub mod transport;
 
 pub use error::{

@@ -239,3 +239,37 @@ fn inspect_reports_every_problem() {
         assert!(all.contains(needle), "missing {needle} in:\n{all}");
     }
 }
+
+#[test]
+fn endorsement_policies_are_read_and_checked() {
+    let ok = profile(
+        "channels:\n  mychannel:\n    peers: {p0: {}}\n    endorsementPolicies:\n      \
+         kv: \"AND('AMSP.peer', 'BMSP.peer')\"\n",
+    );
+    let p = Profile::load(scratch("policy.yaml", &ok)).unwrap();
+    let policy = p.endorsement_policy("mychannel", "kv").unwrap();
+    assert_eq!(policy.identities().len(), 2);
+    assert!(p.endorsement_policy("mychannel", "other").is_none());
+    assert!(p.endorsement_policy("otherchannel", "kv").is_none());
+
+    let bad = profile(
+        "channels:\n  mychannel:\n    peers: {p0: {}}\n    endorsementPolicies:\n      \
+         kv: \"AND('AMSP.peer', 'B_MSP.peer')\"\n",
+    );
+    let err = Profile::load(scratch("bad-policy.yaml", &bad)).unwrap_err();
+    let (file, key, problem) = config_error(&err);
+    assert!(file.as_deref().unwrap().ends_with("bad-policy.yaml"));
+    assert_eq!(
+        key.as_deref(),
+        Some("channels.mychannel.endorsementPolicies.kv")
+    );
+    assert!(
+        matches!(problem, ConfigProblem::InvalidValue { .. }),
+        "{problem:?}"
+    );
+    assert!(err.to_string().contains("underscore"), "{err}");
+    match &err {
+        Error::Config { position, .. } => assert_eq!(position.map(|p| p.line), Some(10)),
+        _ => unreachable!(),
+    }
+}

@@ -237,8 +237,63 @@ impl Profile {
                 .collect(),
             orderers: self.orderers.iter().map(|o| o.name.clone()).collect(),
             chaincodes: Vec::new(),
+            endorsement_policies: Vec::new(),
         }
     }
+
+    /// The endorsement policy the profile gives for `chaincode` on `channel`
+    /// (`channels.<channel>.endorsementPolicies.<chaincode>`), used to plan endorsements when
+    /// discovery is off or unavailable.
+    pub fn endorsement_policy(
+        &self,
+        channel: &str,
+        chaincode: &str,
+    ) -> Option<&crate::routing::policy::SignaturePolicy> {
+        let ch = self
+            .channels
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(channel))?;
+        ch.endorsement_policies
+            .iter()
+            .find(|(cc, _)| cc == chaincode)
+            .map(|(_, p)| p)
+    }
+}
+
+/// A channel's `endorsementPolicies`: chaincode name → signature policy text (fabweave's own
+/// key; other SDKs' profiles have none).
+fn endorsement_policies(
+    node: &Node,
+    key: &str,
+    ctx: &mut Ctx<'_>,
+) -> Vec<(String, crate::routing::policy::SignaturePolicy)> {
+    let mut out = Vec::new();
+    let Some(map) = node.get("endorsementPolicies") else {
+        return out;
+    };
+    for (cc, pnode) in map.entries() {
+        let pkey = format!("{key}.endorsementPolicies.{cc}");
+        let Some(text) = ctx.string(Some(pnode), &pkey, Severity::Error) else {
+            continue;
+        };
+        match crate::routing::policy::SignaturePolicy::parse(&text) {
+            Ok(p) => out.push((cc.clone(), p)),
+            Err(Error::Config { problem, .. }) => {
+                ctx.report(Severity::Error, &pkey, Some(pnode), problem)
+            }
+            Err(e) => ctx.report(
+                Severity::Error,
+                &pkey,
+                Some(pnode),
+                ConfigProblem::InvalidValue {
+                    expected: "a signature policy such as AND('Org1MSP.peer', 'Org2MSP.peer')"
+                        .into(),
+                    found: e.to_string(),
+                },
+            ),
+        }
+    }
+    out
 }
 
 /// Builds the model from a parsed document.
@@ -517,11 +572,13 @@ fn assemble(doc: &Node, format: ProfileFormat, ctx: &mut Ctx<'_>) -> Profile {
                 );
             }
         }
+        let endorsement_policies = endorsement_policies(node, &key, ctx);
         channels.push(Channel {
             name: name.clone(),
             peers: ch_peers,
             orderers: ords,
             chaincodes: ctx.names(node.get("chaincodes")),
+            endorsement_policies,
         });
     }
 

@@ -409,6 +409,9 @@ pub struct Channel {
     pub orderers: Vec<String>,
     /// `chaincodes`, informational.
     pub chaincodes: Vec<String>,
+    /// `endorsementPolicies`: chaincode name → the policy to plan endorsements with when
+    /// discovery is off or unavailable.
+    pub endorsement_policies: Vec<(String, crate::routing::policy::SignaturePolicy)>,
 }
 
 /// An `entityMatchers` rule.

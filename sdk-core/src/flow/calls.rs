@@ -147,6 +147,7 @@ impl Submit {
         let inner = contract.inner();
         let deadlines = inner.deadlines;
         let strategy = inner.commit_strategy;
+        let policy = contract.policy.clone();
         Submit {
             spec: CallSpec {
                 contract,
@@ -154,7 +155,10 @@ impl Submit {
                 args: Vec::new(),
                 transient: BTreeMap::new(),
             },
-            targets: Targets::default(),
+            targets: Targets {
+                policy,
+                ..Targets::default()
+            },
             deadlines,
             strategy,
         }
@@ -168,9 +172,23 @@ impl Submit {
         self
     }
 
-    /// Endorse on exactly these peers (profile names).
+    /// Endorse on exactly these peers (profile names, or addresses of discovered peers).
     pub fn endorsing_peers<S: Into<String>>(mut self, peers: impl IntoIterator<Item = S>) -> Self {
         self.targets.peers = peers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The private data collections the call reads or writes: discovery then picks endorsers
+    /// among the collections' member organizations.
+    pub fn collections<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.targets.collections = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Other chaincodes this call invokes (chaincode-to-chaincode): discovery then picks
+    /// endorsers that satisfy every one's policy.
+    pub fn calls_chaincodes<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.targets.calls = names.into_iter().map(Into::into).collect();
         self
     }
 
@@ -239,6 +257,7 @@ pub struct Committed {
     pub(crate) payload: Vec<u8>,
     pub(crate) event: Option<ChaincodeEvent>,
     pub(crate) peer: Option<String>,
+    pub(crate) endorsers: Vec<Endorser>,
 }
 
 impl Committed {
@@ -270,5 +289,42 @@ impl Committed {
     /// The peer whose commit event confirmed it first.
     pub fn confirmed_by(&self) -> Option<&str> {
         self.peer.as_deref()
+    }
+
+    /// The peers whose endorsements the transaction carries.
+    pub fn endorsers(&self) -> &[Endorser] {
+        &self.endorsers
+    }
+}
+
+/// A peer that endorsed a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Endorser {
+    /// The peer's name (profile name, or discovered address).
+    pub peer: String,
+    /// The address it was reached at.
+    pub address: String,
+    /// The MSP ID of the identity that signed the endorsement.
+    pub msp_id: String,
+}
+
+impl Endorser {
+    /// The endorsers of `endorsed`: its peers, with the MSP ID each endorsement was signed
+    /// under.
+    pub(crate) fn of(endorsed: &crate::protocol::Endorsed) -> Vec<Endorser> {
+        use prost::Message;
+        endorsed
+            .peers()
+            .iter()
+            .zip(endorsed.endorsements())
+            .map(|(p, e)| Endorser {
+                peer: p.name.clone(),
+                address: p.address.clone(),
+                msp_id: crate::proto::msp::SerializedIdentity::decode(e.endorser.as_slice())
+                    .map(|id| id.mspid)
+                    .unwrap_or_default(),
+            })
+            .collect()
     }
 }

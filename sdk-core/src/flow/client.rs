@@ -5,18 +5,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::calls::{Evaluate, Submit};
 use super::strategy::{CommitStrategy, Deadlines, QueryStrategy};
-use crate::config::{Peer, Profile, TlsClientPair};
+use crate::config::{Profile, TlsClientPair};
 use crate::error::{ConfigProblem, Error, PeerFailure, Result, Stage};
 use crate::events::{CommitHub, TxOutcome};
 use crate::identity::Identity;
 use crate::proto::common::{Envelope, Status};
 use crate::proto::peer::{ProposalResponse, SignedProposal};
+use crate::protocol::discovery::ChaincodeCall;
 use crate::protocol::{self, Endorsed, PeerTarget, UnsignedProposal};
+use crate::routing::plan::Plan;
+use crate::routing::policy::SignaturePolicy;
+use crate::routing::{ChannelView, Route, RouteOrderer, RoutePeer, Router, RoutingOptions, Wanted};
 use crate::transport::{self, Connections};
 
 /// A connection to a Fabric network as one identity: the entry point of the SDK.
@@ -47,6 +50,7 @@ pub struct ClientBuilder {
     commit_strategy: CommitStrategy,
     query_strategy: QueryStrategy,
     verify_endorsements: bool,
+    routing: RoutingOptions,
 }
 
 impl ClientBuilder {
@@ -92,6 +96,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to use the peers' discovery service to find the channel's peers, orderers and
+    /// endorsement layouts (on by default; see [`RoutingOptions::discovery`]).
+    pub fn discovery(mut self, on: bool) -> Self {
+        self.routing.discovery = on;
+        self
+    }
+
+    /// Dials the DNS names discovery reports at `localhost`, keeping their ports (for a
+    /// network running in containers on this machine; off by default).
+    pub fn as_localhost(mut self, on: bool) -> Self {
+        self.routing.as_localhost = on;
+        self
+    }
+
+    /// Every routing option at once.
+    pub fn routing(mut self, options: RoutingOptions) -> Self {
+        self.routing = options;
+        self
+    }
+
     /// Loads the identity and prepares the connections (which are made on first use).
     pub async fn connect(self) -> Result<Client> {
         let identity = match (self.identity, &self.user) {
@@ -104,15 +128,21 @@ impl ClientBuilder {
                     .in_file_opt(self.profile.source.as_deref()))
             }
         };
-        let client_tls = client_tls_pair(&self.profile)?;
+        let client_tls = match client_tls_pair(&self.profile)? {
+            Some(pair) => Some(pair),
+            None if self.routing.discovery => Some(transport::ephemeral_client_pair()?),
+            None => None,
+        };
         let connections = Connections::new(client_tls, self.deadlines.connect);
         let hub = CommitHub::new(connections.clone(), identity.clone());
+        let router = Router::new(connections.clone(), identity.clone(), self.routing);
         Ok(Client {
             inner: Arc::new(Inner {
                 profile: self.profile,
                 identity,
                 connections,
                 hub,
+                router,
                 deadlines: self.deadlines,
                 commit_strategy: self.commit_strategy,
                 query_strategy: self.query_strategy,
@@ -147,6 +177,7 @@ impl Client {
             commit_strategy: CommitStrategy::default(),
             query_strategy: QueryStrategy::default(),
             verify_endorsements: true,
+            routing: RoutingOptions::default(),
         }
     }
 
@@ -182,12 +213,27 @@ impl Network {
         Contract {
             network: self.clone(),
             chaincode: chaincode.into(),
+            policy: None,
         }
     }
 
     /// The channel's name.
     pub fn name(&self) -> &str {
         &self.channel
+    }
+
+    /// The channel's peers and orderers as the client sees them: the profile's, with what
+    /// discovery reports (cached; asked when stale).
+    pub async fn view(&self) -> Arc<ChannelView> {
+        let inner = &self.client.inner;
+        inner.router.view(&inner.profile, &self.channel).await
+    }
+
+    /// [`Network::view`], asking discovery again now.
+    pub async fn refresh(&self) -> Arc<ChannelView> {
+        let inner = &self.client.inner;
+        inner.router.invalidate(&self.channel);
+        inner.router.view(&inner.profile, &self.channel).await
     }
 }
 
@@ -196,6 +242,7 @@ impl Network {
 pub struct Contract {
     pub(crate) network: Network,
     pub(crate) chaincode: String,
+    pub(crate) policy: Option<Arc<SignaturePolicy>>,
 }
 
 impl Contract {
@@ -217,6 +264,13 @@ impl Contract {
         &self.chaincode
     }
 
+    /// This contract, planning endorsements with `policy` where discovery is off or no peer
+    /// answers it (instead of a policy from the profile, or one peer of every organization).
+    pub fn with_endorsement_policy(mut self, policy: SignaturePolicy) -> Self {
+        self.policy = Some(Arc::new(policy));
+        self
+    }
+
     /// The channel.
     pub fn network(&self) -> &Network {
         &self.network
@@ -235,6 +289,117 @@ pub(crate) struct Targets {
     pub(crate) orgs: Vec<String>,
     /// Exact peers (by profile name); overrides `orgs`.
     pub(crate) peers: Vec<String>,
+    /// Private data collections the call touches (endorsers are limited to their members).
+    pub(crate) collections: Vec<String>,
+    /// Other chaincodes the call reaches (chaincode-to-chaincode).
+    pub(crate) calls: Vec<String>,
+    /// The endorsement policy to plan with when discovery is off or unavailable.
+    pub(crate) policy: Option<Arc<SignaturePolicy>>,
+}
+
+impl Targets {
+    /// The discovery interest of a call to `chaincode`.
+    pub(crate) fn interest(&self, chaincode: &str) -> Vec<ChaincodeCall> {
+        let mut first = ChaincodeCall::new(chaincode);
+        first.collections = self.collections.clone();
+        let mut interest = vec![first];
+        interest.extend(self.calls.iter().map(ChaincodeCall::new));
+        interest
+    }
+}
+
+/// How an endorser's answer counts.
+enum Answer {
+    /// An endorsement.
+    Endorsed,
+    /// The peer could not simulate (chaincode not installed there, an internal error): another
+    /// peer may.
+    PeerFailure(String),
+    /// The chaincode returned an error.
+    ChaincodeError,
+}
+
+fn classify(resp: &ProposalResponse) -> Answer {
+    let (status, message) = resp
+        .response
+        .as_ref()
+        .map_or((0, ""), |r| (r.status, r.message.as_str()));
+    if (200..400).contains(&status) && resp.endorsement.is_some() {
+        return Answer::Endorsed;
+    }
+    // A failure of the peer itself comes as status 500 without a payload (the gateway draws
+    // the same line); a chaincode error carries the simulation's payload.
+    if status == 0 || (status == 500 && resp.payload.is_empty()) || (200..400).contains(&status) {
+        let message = if (200..400).contains(&status) {
+            "the peer answered without an endorsement".to_owned()
+        } else {
+            format!("status {status}: {message}")
+        };
+        return Answer::PeerFailure(message);
+    }
+    Answer::ChaincodeError
+}
+
+/// The error of an endorsement whose policy could not be met: the groups that lacked peers and
+/// why each of their peers failed.
+fn unmet_policy(tx_id: &str, chaincode: &str, channel: &str, route: &Route, plan: &Plan) -> Error {
+    let shortfalls = plan.shortfalls();
+    let groups: Vec<String> = shortfalls
+        .iter()
+        .map(|s| {
+            let label = route.labels.get(s.group).map_or("?", String::as_str);
+            let members: Vec<&str> = s
+                .members
+                .iter()
+                .filter_map(|&i| route.peers.get(i).map(|p| p.name.as_str()))
+                .collect();
+            format!(
+                "{label} needs {} endorsement{}, got {} (its peers: {})",
+                s.needed,
+                if s.needed == 1 { "" } else { "s" },
+                s.endorsed,
+                if members.is_empty() {
+                    "none".to_owned()
+                } else {
+                    members.join(", ")
+                }
+            )
+        })
+        .collect();
+    let peers = plan
+        .failures()
+        .iter()
+        .map(|(i, message)| {
+            let p = &route.peers[*i];
+            PeerFailure {
+                peer: p.name.clone(),
+                address: p.endpoint.address(),
+                status: 0,
+                message: message.clone(),
+            }
+        })
+        .collect();
+    let message = if groups.is_empty() {
+        format!(
+            "no peers satisfy the endorsement policy of {chaincode} on {channel} (route from {})",
+            route.source
+        )
+    } else {
+        format!(
+            "the endorsement policy of {chaincode} on {channel} cannot be met (route from {}): {}",
+            route.source,
+            groups.join("; ")
+        )
+    };
+    let message = match &route.note {
+        Some(note) => format!("{message} ({note})"),
+        None => message,
+    };
+    Error::Endorse {
+        tx_id: tx_id.to_owned(),
+        message,
+        peers,
+    }
 }
 
 pub(crate) struct Inner {
@@ -242,6 +407,7 @@ pub(crate) struct Inner {
     pub(crate) identity: Identity,
     pub(crate) connections: Connections,
     pub(crate) hub: CommitHub,
+    pub(crate) router: Router,
     pub(crate) deadlines: Deadlines,
     pub(crate) commit_strategy: CommitStrategy,
     pub(crate) query_strategy: QueryStrategy,
@@ -249,7 +415,7 @@ pub(crate) struct Inner {
     next_query_peer: AtomicUsize,
 }
 
-fn target(peer: &Peer) -> PeerTarget {
+fn target(peer: &RoutePeer) -> PeerTarget {
     PeerTarget {
         name: peer.name.clone(),
         address: peer.endpoint.address(),
@@ -275,98 +441,15 @@ pub(crate) async fn within<T>(
 }
 
 impl Inner {
-    /// The MSP ID of a peer's organization.
-    fn msp_of(&self, peer: &Peer) -> Option<&str> {
-        let org = peer.organization.as_deref()?;
-        self.profile.organization(org).map(|o| o.msp_id.as_str())
-    }
-
     fn own_msp(&self) -> &str {
         self.identity.msp_id()
     }
 
-    /// The channel's peers having a role, in profile order.
-    fn channel_peers(
-        &self,
-        channel: &str,
-        role: impl Fn(&crate::config::PeerRoles) -> bool,
-    ) -> Vec<&Peer> {
-        self.profile
-            .channel(channel)
-            .peers
-            .iter()
-            .filter(|cp| role(&cp.roles))
-            .filter_map(|cp| self.profile.peer(&cp.name))
-            .collect()
-    }
-
-    /// Endorsing groups: one list of candidate peers per organization that must endorse.
-    fn endorsement_groups(&self, channel: &str, targets: &Targets) -> Result<Vec<Vec<&Peer>>> {
-        if !targets.peers.is_empty() {
-            return targets
-                .peers
-                .iter()
-                .map(|name| {
-                    self.profile.peer(name).map(|p| vec![p]).ok_or_else(|| {
-                        Error::config(
-                            "peers",
-                            ConfigProblem::Undefined {
-                                what: "peer",
-                                name: name.clone(),
-                            },
-                        )
-                    })
-                })
-                .collect();
-        }
-        let peers = self.channel_peers(channel, |r| r.endorsing_peer);
-        let mut groups: Vec<(String, Vec<&Peer>)> = Vec::new();
-        for p in peers {
-            let Some(msp) = self.msp_of(p) else { continue };
-            match groups.iter_mut().find(|(m, _)| m == msp) {
-                Some((_, g)) => g.push(p),
-                None => groups.push((msp.to_owned(), vec![p])),
-            }
-        }
-        if !targets.orgs.is_empty() {
-            let mut chosen = Vec::new();
-            for want in &targets.orgs {
-                let msp = self
-                    .profile
-                    .organization(want)
-                    .map(|o| o.msp_id.clone())
-                    .unwrap_or_else(|| want.clone());
-                match groups.iter().find(|(m, _)| *m == msp) {
-                    Some((_, g)) => chosen.push(g.clone()),
-                    None => {
-                        return Err(Error::config(
-                            format!("channels.{channel}.peers"),
-                            ConfigProblem::Undefined {
-                                what: "endorsing peer of organization",
-                                name: want.clone(),
-                            },
-                        ))
-                    }
-                }
-            }
-            return Ok(chosen);
-        }
-        if groups.is_empty() {
-            return Err(Error::config(
-                format!("channels.{channel}.peers"),
-                ConfigProblem::Undefined {
-                    what: "endorsing peer for channel",
-                    name: channel.to_owned(),
-                },
-            ));
-        }
-        Ok(groups.into_iter().map(|(_, g)| g).collect())
-    }
-
-    /// Sends a signed proposal to one peer.
+    /// Sends a signed proposal to one peer. Errors say whether the peer could not be reached
+    /// (`true`) or refused the call.
     async fn process(
         &self,
-        peer: &Peer,
+        peer: &RoutePeer,
         signed: SignedProposal,
     ) -> std::result::Result<ProposalResponse, (bool, String)> {
         let channel = self
@@ -382,16 +465,20 @@ impl Inner {
                     status.code(),
                     tonic::Code::Unavailable | tonic::Code::Cancelled
                 );
-                Err((
-                    unreachable,
-                    format!("{}: {}", status.code(), status.message()),
-                ))
+                let message = format!("{}: {}", status.code(), status.message());
+                if unreachable {
+                    self.connections
+                        .health()
+                        .failed(&peer.endpoint.address(), &message);
+                }
+                Err((unreachable, message))
             }
         }
     }
 
-    /// Endorses on one peer of each group, moving to the group's next peer when one cannot be
-    /// reached.
+    /// Endorses along the route the router gives for this call: asks the plan's peers in
+    /// parallel, replaces a peer that fails with another of its group (or moves to another
+    /// layout), and stops at the first chaincode error.
     pub(crate) async fn endorse(
         &self,
         channel: &str,
@@ -400,33 +487,78 @@ impl Inner {
         targets: &Targets,
         deadline: Duration,
     ) -> Result<Endorsed> {
-        let groups = self.endorsement_groups(channel, targets)?;
         let tx_id = proposal.tx_id().to_owned();
         let work = async {
-            let calls = groups.iter().map(|group| {
-                let signed = signed.clone();
-                async move {
-                    let mut last = None;
-                    for peer in group {
-                        match self.process(peer, signed.clone()).await {
-                            Ok(resp) => return (target(peer), Ok(resp)),
-                            Err((true, msg)) => last = Some((target(peer), Err(msg))),
-                            Err((false, msg)) => return (target(peer), Err(msg)),
-                        }
-                    }
-                    last.unwrap_or_else(|| {
-                        (
-                            PeerTarget {
-                                name: "(none)".into(),
-                                address: String::new(),
-                            },
-                            Err("no peer in this group".into()),
-                        )
-                    })
+            let chaincode = proposal.chaincode().to_owned();
+            let interest = targets.interest(&chaincode);
+            let policy = targets
+                .policy
+                .as_deref()
+                .or_else(|| self.profile.endorsement_policy(channel, &chaincode));
+            let wanted = Wanted {
+                interest: &interest,
+                orgs: &targets.orgs,
+                peers: &targets.peers,
+                policy,
+            };
+            let route = self.router.route(&self.profile, channel, &wanted).await?;
+            let mut plan = route.plan(
+                &self.connections,
+                self.own_msp(),
+                self.router.options.lag_threshold,
+                self.router.next_spread(),
+            );
+            let mut answers: Vec<Option<ProposalResponse>> = vec![None; route.peers.len()];
+            let mut asked = FuturesUnordered::new();
+            loop {
+                for i in plan.next_peers() {
+                    let signed = signed.clone();
+                    let peer = &route.peers[i];
+                    asked.push(async move { (i, self.process(peer, signed).await) });
                 }
-            });
-            let answers = join_all(calls).await;
-            protocol::check_endorsements(proposal, answers, self.verify_endorsements)
+                if let Some(done) = plan.satisfied() {
+                    let chosen = done
+                        .into_iter()
+                        .filter_map(|i| {
+                            let resp = answers[i].take()?;
+                            Some((target(&route.peers[i]), Ok(resp)))
+                        })
+                        .collect();
+                    return protocol::check_endorsements(
+                        proposal,
+                        chosen,
+                        self.verify_endorsements,
+                    );
+                }
+                let Some((i, answer)) = asked.next().await else {
+                    break;
+                };
+                let peer = &route.peers[i];
+                match answer {
+                    Ok(resp) => match classify(&resp) {
+                        Answer::Endorsed => {
+                            self.connections
+                                .health()
+                                .succeeded(&peer.endpoint.address());
+                            answers[i] = Some(resp);
+                            plan.endorsed(i);
+                        }
+                        Answer::PeerFailure(message) => plan.failed(i, message),
+                        // The chaincode said no: another peer would say the same.
+                        Answer::ChaincodeError => {
+                            return protocol::check_endorsements(
+                                proposal,
+                                vec![(target(peer), Ok(resp))],
+                                self.verify_endorsements,
+                            )
+                        }
+                    },
+                    Err((_, message)) => plan.failed(i, message),
+                }
+            }
+            // No layout can be met any more: what discovery said may be outdated.
+            self.router.invalidate(channel);
+            Err(unmet_policy(&tx_id, &chaincode, channel, &route, &plan))
         };
         within(Stage::Endorse, deadline, Some(&tx_id), work).await
     }
@@ -441,29 +573,51 @@ impl Inner {
         only: &[String],
         deadline: Duration,
     ) -> Result<Vec<u8>> {
-        let mut peers: Vec<&Peer> = if only.is_empty() {
-            self.channel_peers(channel, |r| r.chaincode_query)
-        } else {
-            only.iter().filter_map(|n| self.profile.peer(n)).collect()
-        };
-        // The client's own organization first, keeping profile order within each part.
-        let own = self.own_msp().to_owned();
-        peers.sort_by_key(|p| self.msp_of(p) != Some(own.as_str()));
-        if peers.is_empty() {
-            return Err(Error::config(
-                format!("channels.{channel}.peers"),
-                ConfigProblem::Undefined {
-                    what: "chaincode query peer for channel",
-                    name: channel.to_owned(),
-                },
-            ));
-        }
-        if self.query_strategy == QueryStrategy::RoundRobin {
-            let n = self.next_query_peer.fetch_add(1, Ordering::Relaxed) % peers.len();
-            peers.rotate_left(n);
-        }
         let tx_id = proposal.tx_id().to_owned();
         let work = async {
+            let view = self.router.view(&self.profile, channel).await;
+            let chaincode = proposal.chaincode();
+            let mut peers: Vec<&RoutePeer> = if only.is_empty() {
+                view.peers
+                    .iter()
+                    .filter(|p| p.roles.chaincode_query && p.runs(chaincode))
+                    .collect()
+            } else {
+                only.iter().filter_map(|n| view.peer(n)).collect()
+            };
+            if peers.is_empty() {
+                return Err(Error::config(
+                    format!("channels.{channel}.peers"),
+                    ConfigProblem::Undefined {
+                        what: "chaincode query peer for channel",
+                        name: channel.to_owned(),
+                    },
+                ));
+            }
+            // Healthy peers first, then the client's own organization, keeping profile (then
+            // discovery) order within each part.
+            let own = self.own_msp();
+            let health = self.connections.health();
+            if only.is_empty() {
+                peers.sort_by_key(|p| {
+                    (
+                        health.is_set_aside(&p.endpoint.address()),
+                        p.msp_id.as_deref() != Some(own),
+                    )
+                });
+            }
+            if self.query_strategy == QueryStrategy::RoundRobin {
+                let first = peers
+                    .iter()
+                    .position(|p| {
+                        health.is_set_aside(&p.endpoint.address())
+                            || p.msp_id.as_deref() != Some(own)
+                    })
+                    .unwrap_or(peers.len())
+                    .max(1);
+                let n = self.next_query_peer.fetch_add(1, Ordering::Relaxed) % first;
+                peers[..first].rotate_left(n);
+            }
             let mut failures = Vec::new();
             for peer in &peers {
                 match self.process(peer, signed.clone()).await {
@@ -490,24 +644,31 @@ impl Inner {
         within(Stage::Evaluate, deadline, Some(&tx_id), work).await
     }
 
-    /// The peers whose commit events a strategy waits for.
-    fn commit_peers(&self, channel: &str, strategy: CommitStrategy) -> Vec<&Peer> {
-        let all = self.channel_peers(channel, |r| r.event_source);
+    /// The peers whose commit events a strategy waits for: the channel's event sources (from
+    /// the profile and discovery) in the strategy's scope, leaving out peers set aside after a
+    /// failure unless no other is left.
+    fn commit_peers(&self, view: &ChannelView, strategy: CommitStrategy) -> Vec<RoutePeer> {
+        let all: Vec<&RoutePeer> = view.peers.iter().filter(|p| p.roles.event_source).collect();
         let (own_only, fallback) = strategy.scope();
-        if !own_only {
-            return all;
-        }
         let own = self.own_msp();
-        let mine: Vec<&Peer> = all
+        let mine: Vec<&RoutePeer> = all
             .iter()
             .copied()
-            .filter(|p| self.msp_of(p) == Some(own))
+            .filter(|p| p.msp_id.as_deref() == Some(own))
             .collect();
-        if mine.is_empty() && fallback {
+        let scope = if !own_only || (mine.is_empty() && fallback) {
             all
         } else {
             mine
-        }
+        };
+        let health = self.connections.health();
+        let healthy: Vec<&RoutePeer> = scope
+            .iter()
+            .copied()
+            .filter(|p| !health.is_set_aside(&p.endpoint.address()))
+            .collect();
+        let chosen = if healthy.is_empty() { scope } else { healthy };
+        chosen.into_iter().cloned().collect()
     }
 
     /// Starts listening for `tx_id` on the strategy's peers — before anything is broadcast,
@@ -523,7 +684,8 @@ impl Inner {
         if strategy == CommitStrategy::None {
             return Ok(Vec::new());
         }
-        let peers = self.commit_peers(channel, strategy);
+        let view = self.router.view(&self.profile, channel).await;
+        let peers = self.commit_peers(&view, strategy);
         let mut regs = Vec::new();
         let mut failures = Vec::new();
         for peer in peers {
@@ -560,15 +722,8 @@ impl Inner {
         tx_id: &str,
         deadline: Duration,
     ) -> Result<()> {
-        let ch = self.profile.channel(channel);
-        let mut orderers: Vec<&crate::config::Orderer> = ch
-            .orderers
-            .iter()
-            .filter_map(|n| self.profile.orderer(n))
-            .collect();
-        if orderers.is_empty() {
-            orderers = self.profile.orderers.iter().collect();
-        }
+        let view = self.router.view(&self.profile, channel).await;
+        let mut orderers: Vec<&RouteOrderer> = view.orderers.iter().collect();
         if orderers.is_empty() {
             return Err(Error::config(
                 format!("channels.{channel}.orderers"),
@@ -580,6 +735,9 @@ impl Inner {
         }
         let start = random_index(orderers.len());
         orderers.rotate_left(start);
+        // Orderers that failed recently go last.
+        let health = self.connections.health();
+        orderers.sort_by_key(|o| health.is_set_aside(&o.endpoint.address()));
         let per_orderer = (deadline / orderers.len() as u32).max(MIN_ORDERER_ATTEMPT);
         let work = async {
             let mut last = Error::Submit {
@@ -596,6 +754,7 @@ impl Inner {
                     status,
                     message,
                 };
+                let health = self.connections.health();
                 let channel = match self.connections.channel(&o.endpoint).await {
                     Ok(c) => c,
                     Err(e) => {
@@ -624,12 +783,17 @@ impl Inner {
                         continue;
                     }
                     Err(_) => {
-                        last = submit_err(0, format!("no answer within {per_orderer:?}"));
+                        let message = format!("no answer within {per_orderer:?}");
+                        health.failed(&address, &message);
+                        last = submit_err(0, message);
                         continue;
                     }
                 };
                 match answer {
-                    Some(Ok(resp)) if resp.status == Status::Success as i32 => return Ok(()),
+                    Some(Ok(resp)) if resp.status == Status::Success as i32 => {
+                        health.succeeded(&address);
+                        return Ok(());
+                    }
                     Some(Ok(resp)) => {
                         last = submit_err(resp.status, resp.info);
                         // 4xx: the transaction itself is bad; another orderer would say the same.

@@ -23,7 +23,7 @@ mod client;
 mod steps;
 mod strategy;
 
-pub use calls::{Committed, Evaluate, Submit};
+pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};

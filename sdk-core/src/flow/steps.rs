@@ -1,7 +1,7 @@
 //! The step-by-step form of a submit — proposal, endorse, transaction, submit, status — each
 //! step handing out the exact bytes to sign, so signing can happen elsewhere (offline, HSM).
 
-use super::calls::{Committed, Submit};
+use super::calls::{Committed, Endorser, Submit};
 use crate::error::Result;
 use crate::events::{Registration, TxOutcome};
 use crate::protocol::{Endorsed, UnsignedProposal, UnsignedTransaction};
@@ -109,6 +109,7 @@ impl Transaction {
         // Keep only what the wait needs: thousands of transactions may be waiting at once.
         let result = self.endorsed.result().to_vec();
         let event = self.endorsed.event().cloned();
+        let endorsers = Endorser::of(&self.endorsed);
         Ok(Submitted {
             contract: self.call.spec.contract,
             strategy: self.call.strategy,
@@ -116,6 +117,7 @@ impl Transaction {
             tx_id,
             result,
             event,
+            endorsers,
             registrations,
         })
     }
@@ -130,6 +132,7 @@ pub struct Submitted {
     tx_id: String,
     result: Vec<u8>,
     event: Option<crate::proto::peer::ChaincodeEvent>,
+    endorsers: Vec<Endorser>,
     registrations: Vec<Registration>,
 }
 
@@ -142,6 +145,11 @@ impl Submitted {
     /// The chaincode's response payload, as endorsed.
     pub fn result(&self) -> &[u8] {
         &self.result
+    }
+
+    /// The peers whose endorsements the transaction carries.
+    pub fn endorsers(&self) -> &[Endorser] {
+        &self.endorsers
     }
 
     /// Waits for the commit as the strategy says; a transaction committed as invalid gives
@@ -162,6 +170,7 @@ impl Submitted {
             payload: self.result,
             event: self.event,
             peer: outcome.map(|o| o.peer),
+            endorsers: self.endorsers,
         })
     }
 }

@@ -108,7 +108,8 @@ impl Endorsed {
         self.chaincode_id.as_ref()
     }
 
-    /// The peers that endorsed, in the order they were given.
+    /// The peers that endorsed, in the order they were given, one per distinct endorser
+    /// identity (matching [`Endorsed::endorsements`]).
     pub fn peers(&self) -> &[PeerTarget] {
         &self.peers
     }
@@ -233,8 +234,8 @@ pub fn check_endorsements(
             .any(|e| e.endorser == a.endorsement.endorser)
         {
             endorsements.push(a.endorsement);
+            peers.push(a.peer);
         }
-        peers.push(a.peer);
     }
 
     Ok(Endorsed {
