@@ -11,7 +11,10 @@
 //! - [`crypto`]: the [`crypto::Signer`] trait and ECDSA P-256 signing;
 //! - [`protocol`]: pure builders and checks of Fabric messages (proposals, endorsements,
 //!   transactions, deliver requests);
-//! - [`transport`]: one gRPC connection per endpoint, TLS and mutual TLS from the profile;
+//! - [`routing`]: which peers endorse — service discovery and its cache, signature policies,
+//!   endorsement plans with failover, discovered endpoints made reachable;
+//! - [`transport`]: one gRPC connection per endpoint, TLS and mutual TLS from the profile, and
+//!   the health of each endpoint;
 //! - [`events`]: one filtered-block stream per (peer, channel), shared by every transaction
 //!   waiting for its commit;
 //! - [`proto`]: the Fabric wire schema, generated from fabweave's own `.proto` files;
