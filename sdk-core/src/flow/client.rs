@@ -342,7 +342,14 @@ fn classify(resp: &ProposalResponse) -> Answer {
 
 /// The error of an endorsement whose policy could not be met: the groups that lacked peers and
 /// why each of their peers failed.
-fn unmet_policy(tx_id: &str, chaincode: &str, channel: &str, route: &Route, plan: &Plan) -> Error {
+fn unmet_policy(
+    profile: &Profile,
+    tx_id: &str,
+    chaincode: &str,
+    channel: &str,
+    route: &Route,
+    plan: &Plan,
+) -> Error {
     let shortfalls = plan.shortfalls();
     let groups: Vec<String> = shortfalls
         .iter()
@@ -394,6 +401,25 @@ fn unmet_policy(tx_id: &str, chaincode: &str, channel: &str, route: &Route, plan
     let message = match &route.note {
         Some(note) => format!("{message} ({note})"),
         None => message,
+    };
+    // Peers only discovery knows, failing to connect: their reported addresses may not be
+    // reachable from here (in-cluster names, container names).
+    let unreachable_discovered = plan.failures().iter().any(|(i, why)| {
+        let p = &route.peers[*i];
+        p.discovered
+            && profile.peer(&p.name).is_none()
+            && ["dns error", "lookup", "connect", "timed out", "Timeout"]
+                .iter()
+                .any(|w| why.contains(w))
+    });
+    let message = if unreachable_discovered {
+        format!(
+            "{message}; some peers were reported by discovery at addresses this client could \
+             not reach: map them to reachable ones with entityMatchers in the profile, or use \
+             ClientBuilder::as_localhost(true) when the network runs on this machine"
+        )
+    } else {
+        message
     };
     Error::Endorse {
         tx_id: tx_id.to_owned(),
@@ -558,7 +584,14 @@ impl Inner {
             }
             // No layout can be met any more: what discovery said may be outdated.
             self.router.invalidate(channel);
-            Err(unmet_policy(&tx_id, &chaincode, channel, &route, &plan))
+            Err(unmet_policy(
+                &self.profile,
+                &tx_id,
+                &chaincode,
+                channel,
+                &route,
+                &plan,
+            ))
         };
         within(Stage::Endorse, deadline, Some(&tx_id), work).await
     }

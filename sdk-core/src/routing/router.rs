@@ -55,6 +55,13 @@ impl Default for RoutingOptions {
 /// very many).
 const POLICY_LAYOUT_LIMIT: usize = 64;
 
+/// A chaincode interest and a policy's text.
+type PolicyKey = (Vec<ChaincodeCall>, String);
+
+/// How many policy routes a channel keeps (they are cheap to recompute; the bound keeps a
+/// client that makes up policies per call from growing).
+const POLICY_ROUTES_KEPT: usize = 256;
+
 /// Where an endorsement goes: candidate peers, grouped, and the layouts combining the groups.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -120,6 +127,8 @@ struct Cached<T> {
 struct ChannelState {
     view: Option<Cached<ChannelView>>,
     routes: HashMap<Vec<ChaincodeCall>, Cached<Route>>,
+    /// Routes computed from policies, with the view they were computed over.
+    policy_routes: HashMap<PolicyKey, (Arc<ChannelView>, Arc<Route>)>,
     /// Until when discovery is considered unavailable (no peer answered).
     unavailable_until: Option<Instant>,
 }
@@ -451,16 +460,37 @@ impl Router {
             }
         }
         let view = self.view(profile, channel).await;
-        let mut route = match wanted.policy {
-            Some(policy) => from_policy(
-                &view,
-                policy,
-                wanted.interest.first().map(|c| c.name.as_str()),
-            )?,
-            None => by_orgs(profile, &view, channel, &[], "channel organizations")?,
+        let Some(policy) = wanted.policy else {
+            let mut route = by_orgs(profile, &view, channel, &[], "channel organizations")?;
+            route.note = note;
+            return Ok(Arc::new(route));
         };
+        // A policy's layouts are worth keeping while the view stays the same: for a policy over
+        // many organizations they take far longer to compute than the plan walking them.
+        let policy_key = (key, policy.to_string());
+        if note.is_none() {
+            let state = lock(&entry.state);
+            if let Some((seen, route)) = state.policy_routes.get(&policy_key) {
+                if Arc::ptr_eq(seen, &view) {
+                    return Ok(route.clone());
+                }
+            }
+        }
+        let mut route = from_policy(
+            &view,
+            policy,
+            wanted.interest.first().map(|c| c.name.as_str()),
+        )?;
         route.note = note;
-        Ok(Arc::new(route))
+        let route = Arc::new(route);
+        let mut state = lock(&entry.state);
+        if state.policy_routes.len() >= POLICY_ROUTES_KEPT {
+            state.policy_routes.clear();
+        }
+        state
+            .policy_routes
+            .insert(policy_key, (view, route.clone()));
+        Ok(route)
     }
 }
 
