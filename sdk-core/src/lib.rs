@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod flow;
 pub mod identity;
+pub mod ledger;
 pub mod proto;
 pub mod protocol;
 pub mod routing;

@@ -30,6 +30,7 @@ pub mod deliver;
 pub mod discovery;
 mod proposal;
 mod response;
+pub mod rwset;
 mod transaction;
 
 pub use proposal::{compute_tx_id, new_nonce, ProposalRequest, UnsignedProposal, NONCE_LEN};
