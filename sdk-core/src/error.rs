@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Transport,
     /// Service discovery could not say which peers to use.
     Discovery,
+    /// A transaction was sent, and whether it was or will be committed is not known.
+    Indeterminate,
     /// Endorsement (or an evaluation) failed on the peers.
     Endorse,
     /// The orderer did not accept the transaction.
@@ -463,6 +465,25 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A transaction left the client, and what became of it is not known: an orderer took it
+    /// without answering, or the commit wait ended before any peer reported it — and the
+    /// ledger, asked afterwards, could not settle it. It may still be committed; fabweave did
+    /// not send it again.
+    Indeterminate {
+        /// The transaction id: look it up later (e.g. qscc `GetTransactionByID`).
+        tx_id: String,
+        /// Where it was lost sight of (`Submit` or `Commit`).
+        stage: Stage,
+        /// What happened, and what the ledger said.
+        message: String,
+    },
+    /// A submit was tried several times (as new transactions) and the last attempt failed.
+    Retried {
+        /// Every attempt, the last one included.
+        attempts: Vec<crate::flow::Attempt>,
+        /// The last attempt's error.
+        last: Box<Error>,
+    },
     /// Service discovery could not say which peers to use: no peer answered, or the answer
     /// was an error (e.g. access denied, no combination of peers satisfies the policy).
     Discovery {
@@ -489,6 +510,8 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Protocol { .. } => ErrorKind::Protocol,
             Error::Discovery { .. } => ErrorKind::Discovery,
+            Error::Indeterminate { .. } => ErrorKind::Indeterminate,
+            Error::Retried { last, .. } => last.kind(),
         }
     }
 
@@ -515,6 +538,8 @@ impl Error {
             | Error::Submit { tx_id, .. }
             | Error::Commit { tx_id, .. } => Some(tx_id),
             Error::Timeout { tx_id, .. } => tx_id.as_deref(),
+            Error::Indeterminate { tx_id, .. } => Some(tx_id),
+            Error::Retried { last, .. } => last.tx_id(),
             _ => None,
         }
     }
@@ -633,6 +658,34 @@ impl fmt::Display for Error {
             }
             Error::Protocol { endpoint, message } => {
                 write!(f, "unexpected answer from {endpoint}: {message}")
+            }
+            Error::Indeterminate {
+                tx_id,
+                stage,
+                message,
+            } => write!(
+                f,
+                "transaction {tx_id}: outcome unknown after the {stage} stage: {message}; it \
+                 was not sent again — look it up before trying again"
+            ),
+            Error::Retried { attempts, last } => {
+                write!(f, "gave up after {} attempts (", attempts.len())?;
+                for (i, a) in attempts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    let short = a.tx_id.get(..8).unwrap_or(&a.tx_id);
+                    match &a.outcome {
+                        crate::flow::AttemptOutcome::Committed { block } => {
+                            write!(f, "{short}…: committed in block {block}")?
+                        }
+                        crate::flow::AttemptOutcome::Failed(e) => match e {
+                            Error::Commit { code_name, .. } => write!(f, "{short}…: {code_name}")?,
+                            other => write!(f, "{short}…: {:?}", other.kind())?,
+                        },
+                    }
+                }
+                write!(f, "); last: {last}")
             }
             Error::Discovery {
                 channel,

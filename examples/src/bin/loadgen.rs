@@ -22,11 +22,15 @@
 //!   their commit before any waits; the peak `VmRSS` (sampled every 5 ms) minus the baseline.
 //! - `stages` (only when asked): where the submit→commit time goes at concurrency 1, with the
 //!   step-by-step API (the same calls `submit().await` makes): median time of each stage.
+//! - `contention` (only when asked): `--contention-calls` (1,000) `increment`s on 4 keys of
+//!   `--or-chaincode` from 64 workers, every call retried on read conflicts until it commits;
+//!   once with plain retries, once with hot-key scheduling, in one run: committed increments
+//!   per second, attempts per call, p50/p99 latency, and whether the counters add up.
 //!
 //! Options: `--base PORT` (the network's base port, default 27000, for the default profile path
 //! `.net/PORT/profiles/org1/bcs/org1-user-sdk-config.yaml`), `--profile PATH`, `--user User1`,
 //! `--channel mychannel`, `--or-chaincode kv_or`, `--chaincode kv`, `--org Org1MSP`,
-//! `--only throughput|memory|stages`, `--counts 40,800,2000` (for c = 1, 16, 64),
+//! `--only throughput|memory|stages|contention`, `--contention-calls 1000`, `--counts 40,800,2000` (for c = 1, 16, 64),
 //! `--memory-tx 10000`, `--endorse-limit 1000`, `--strategy PREFER_MSPID_SCOPE_ALLFORTX`,
 //! `--batch-timeout-ms 250`, `--no-verify` (the client does not verify endorsement signatures; the
 //! committing peers still do).
@@ -39,7 +43,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fabweave::config::Profile;
-use fabweave::flow::{Client, CommitStrategy, Contract, Submit};
+use fabweave::flow::{Client, CommitStrategy, Contract, RetryPolicy, Submit};
 use tokio::sync::{watch, Semaphore};
 
 /// The value every `put` writes: 100 bytes.
@@ -56,6 +60,7 @@ struct Args {
     chaincode: String,
     org: String,
     only: Option<String>,
+    contention_calls: usize,
     counts: [usize; 3],
     memory_tx: usize,
     endorse_limit: usize,
@@ -66,8 +71,8 @@ struct Args {
 
 fn usage() -> &'static str {
     "usage: loadgen [--base PORT | --profile PATH] [--user NAME] [--channel NAME] \
-     [--or-chaincode NAME] [--chaincode NAME] [--org MSPID] [--only throughput|memory|stages] \
-     [--counts N1,N16,N64] [--memory-tx N] [--endorse-limit N] [--strategy NAME] \
+     [--or-chaincode NAME] [--chaincode NAME] [--org MSPID] \
+     [--only throughput|memory|stages|contention] [--contention-calls N] [--counts N1,N16,N64] [--memory-tx N] [--endorse-limit N] [--strategy NAME] \
      [--batch-timeout-ms MS] [--no-verify]"
 }
 
@@ -82,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
         chaincode: "kv".into(),
         org: "Org1MSP".into(),
         only: None,
+        contention_calls: 1000,
         counts: [40, 800, 2000],
         memory_tx: 10_000,
         endorse_limit: 1_000,
@@ -114,10 +120,10 @@ fn parse_args() -> Result<Args, String> {
             "--chaincode" => a.chaincode = value,
             "--org" => a.org = value,
             "--only" => match value.as_str() {
-                "throughput" | "memory" | "stages" => a.only = Some(value),
+                "throughput" | "memory" | "stages" | "contention" => a.only = Some(value),
                 other => {
                     return Err(format!(
-                        "--only: throughput, memory or stages, not '{other}'"
+                        "--only: throughput, memory, stages or contention, not '{other}'"
                     ))
                 }
             },
@@ -128,6 +134,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "--counts: three numbers, for c = 1, 16, 64".to_owned())?;
             }
             "--memory-tx" => a.memory_tx = number(&value)?,
+            "--contention-calls" => a.contention_calls = number(&value)?.max(1),
             "--endorse-limit" => a.endorse_limit = number(&value)?.max(1),
             "--strategy" => {
                 a.strategy = CommitStrategy::from_name(&value)
@@ -281,6 +288,60 @@ impl Run {
     fn cpu_ms_per_tx_ticks(&self) -> f64 {
         self.cpu_ticks as f64 * 1e3 / clk_tck() / self.ok().max(1) as f64
     }
+}
+
+/// `n` increments on 4 keys from 64 workers, each retried as `retry` allows; `cpu_ticks` holds
+/// the attempts made.
+async fn run_contention(contract: &Contract, prefix: &str, retry: RetryPolicy, n: usize) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..64)
+        .map(|_| {
+            let (c, next, prefix) = (contract.clone(), next.clone(), prefix.to_owned());
+            tokio::spawn(async move {
+                let (mut latencies, mut errors, mut attempts) = (Vec::new(), Vec::new(), 0u64);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return (latencies, errors, attempts);
+                    }
+                    let t = Instant::now();
+                    match c
+                        .submit("increment")
+                        .arg(format!("{prefix}-{}", i % 4))
+                        .retry(retry)
+                        .await
+                    {
+                        Ok(done) => {
+                            attempts += done.attempts().len() as u64;
+                            latencies.push(t.elapsed());
+                        }
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut run = Run {
+        label: "contention".into(),
+        concurrency: 64,
+        sent: n,
+        latencies: Vec::new(),
+        errors: Vec::new(),
+        wall: Duration::ZERO,
+        cpu_ns: 0,
+        cpu_ticks: 0,
+    };
+    for w in workers {
+        if let Ok((l, e, a)) = w.await {
+            run.latencies.extend(l);
+            run.errors.extend(e);
+            run.cpu_ticks += a;
+        }
+    }
+    run.wall = start.elapsed();
+    run.latencies.sort();
+    run
 }
 
 /// `n` puts from `c` concurrent workers, each submitting its next one when the last commits.
@@ -576,6 +637,45 @@ async fn run(args: Args) -> Result<(), fabweave::Error> {
                 print_errors(&r.errors);
                 runs.push(r);
             }
+        }
+    }
+
+    if args.only.as_deref() == Some("contention") {
+        let patient = RetryPolicy::default()
+            .attempts(10_000)
+            .deadline(Duration::from_secs(1800));
+        let contract = network.contract(&args.or_chaincode);
+        println!(
+            "\n| {} `increment`s on 4 keys, c=64 | committed/s | attempts per call | p50 ms | p99 ms | counters |",
+            args.contention_calls
+        );
+        println!("|---|---|---|---|---|---|");
+        for (label, c) in [
+            ("plain retry", contract.clone()),
+            (
+                "hot-key scheduling",
+                contract.clone().with_hot_key_scheduling(),
+            ),
+        ] {
+            let prefix = String::from_utf8_lossy(&new_key()).into_owned();
+            let r = run_contention(&c, &prefix, patient, args.contention_calls).await;
+            let mut sum = 0u64;
+            for k in 0..4 {
+                let v = contract
+                    .evaluate("get")
+                    .arg(format!("{prefix}-{k}"))
+                    .await?;
+                sum += String::from_utf8_lossy(&v).parse::<u64>().unwrap_or(0);
+            }
+            println!(
+                "| {label} | {:.1} | {:.2} | {:.0} | {:.0} | {sum} of {} |",
+                r.ok() as f64 / r.wall.as_secs_f64(),
+                r.cpu_ticks as f64 / r.ok().max(1) as f64,
+                r.percentile_ms(0.50),
+                r.percentile_ms(0.99),
+                args.contention_calls
+            );
+            print_errors(&r.errors);
         }
     }
 

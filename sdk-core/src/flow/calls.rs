@@ -6,11 +6,15 @@ use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 use super::client::{Contract, Targets};
-use super::steps::Proposal;
+use super::hotkeys::{CallKind, Held, HotKeys};
+use super::resolve::Resolution;
+use super::retry::{safely_retryable, Attempt, AttemptOutcome, RetryPolicy};
+use super::steps::{Proposal, Transaction, LOOKUP_DEADLINE};
 use super::strategy::{CommitStrategy, Deadlines};
 use super::IntoArg;
-use crate::error::Result;
+use crate::error::{Error, Result, Stage};
 use crate::proto::peer::ChaincodeEvent;
+use crate::protocol::rwset::KeyAccess;
 use crate::protocol::ProposalRequest;
 
 /// The argument and transient-data methods every call builder has (on its `spec` field).
@@ -140,6 +144,7 @@ pub struct Submit {
     pub(crate) targets: Targets,
     pub(crate) deadlines: Deadlines,
     pub(crate) strategy: CommitStrategy,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl Submit {
@@ -147,6 +152,7 @@ impl Submit {
         let inner = contract.inner();
         let deadlines = inner.deadlines;
         let strategy = inner.commit_strategy;
+        let retry = inner.retry;
         let policy = contract.policy.clone();
         Submit {
             spec: CallSpec {
@@ -161,6 +167,7 @@ impl Submit {
             },
             deadlines,
             strategy,
+            retry,
         }
     }
 
@@ -190,6 +197,18 @@ impl Submit {
     pub fn calls_chaincodes<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.targets.calls = names.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// How this call is retried (the client's policy unless set; [`RetryPolicy::none`] turns
+    /// retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// No retry for this call: one attempt.
+    pub fn no_retry(self) -> Self {
+        self.retry(RetryPolicy::none())
     }
 
     /// The commit strategy for this call.
@@ -224,19 +243,289 @@ impl Submit {
     }
 
     async fn run(self) -> Result<Committed> {
-        // The stages before the wait run in their own heap future, freed once the orderer
-        // accepted the transaction: a waiting submit then holds only what the wait needs.
-        let submitted = Box::pin(async move {
-            let identity = self.spec.contract.inner().identity.clone();
-            let proposal = self.build()?;
-            let signature = identity.sign(proposal.bytes())?;
-            let tx = proposal.endorse(signature).await?;
-            let signature = identity.sign(tx.bytes())?;
-            tx.submit(signature).await
-        })
-        .await?;
-        submitted.status().await
+        use tracing::Instrument;
+        let span = tracing::info_span!(
+            "submit",
+            channel = %self.spec.contract.network.channel,
+            chaincode = %self.spec.contract.chaincode,
+            function = %self.spec.function,
+        );
+        let started = std::time::Instant::now();
+        let chaincode = self.spec.contract.chaincode.clone();
+        let result = self.run_attempts().instrument(span).await;
+        let outcome = match &result {
+            Ok(_) => "committed",
+            Err(Error::Indeterminate { .. }) => "indeterminate",
+            Err(_) => "failed",
+        };
+        metrics::counter!("fabweave_submits_total", "chaincode" => chaincode.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("fabweave_submit_seconds", "chaincode" => chaincode, "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
+        result
     }
+
+    /// Attempts until one commits, a failure no new transaction can fix, or the retry policy
+    /// says stop.
+    async fn run_attempts(self) -> Result<Committed> {
+        let inner = self.spec.contract.inner();
+        let policy = self.retry;
+        let hot = self.spec.contract.hot_keys.then(|| {
+            inner.hot_keys(
+                &self.spec.contract.network.channel,
+                &self.spec.contract.chaincode,
+            )
+        });
+        let started = std::time::Instant::now();
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut unsettled: Option<Unsettled> = None;
+        loop {
+            let n = attempts.len() as u32 + 1;
+            let span = tracing::info_span!("attempt", n);
+            let result = {
+                use tracing::Instrument;
+                Box::pin(self.attempt(hot.as_ref(), &mut unsettled))
+                    .instrument(span)
+                    .await
+            };
+            let chaincode = self.spec.contract.chaincode.clone();
+            match result {
+                Ok(mut done) => {
+                    metrics::counter!("fabweave_attempts_total", "chaincode" => chaincode, "result" => "committed")
+                        .increment(1);
+                    let outcome = AttemptOutcome::Committed {
+                        block: done.block_number(),
+                    };
+                    // An earlier attempt found committed after all is marked so.
+                    match attempts.iter_mut().find(|a| a.tx_id == done.tx_id) {
+                        Some(a) => a.outcome = outcome,
+                        None => attempts.push(Attempt {
+                            tx_id: done.tx_id.clone(),
+                            outcome,
+                        }),
+                    }
+                    done.attempts = attempts;
+                    return Ok(done);
+                }
+                Err(e) => {
+                    metrics::counter!("fabweave_attempts_total", "chaincode" => chaincode, "result" => attempt_result(&e))
+                        .increment(1);
+                    attempts.push(Attempt {
+                        tx_id: e.tx_id().unwrap_or_default().to_owned(),
+                        outcome: AttemptOutcome::Failed(e.clone()),
+                    });
+                    // An attempt whose fate is unknown is settled by the next one (which
+                    // goes out only once the earlier one provably cannot commit).
+                    let again = safely_retryable(&e) || unsettled.is_some();
+                    let wait = policy.wait_before(n + 1, jitter());
+                    let out_of_time = started.elapsed() + wait > policy.deadline;
+                    if !again || n >= policy.max_attempts || out_of_time {
+                        tracing::info!(attempts = n, error = %e, "submit gave up");
+                        let last = match unsettled {
+                            // The caller must hear of the transaction that may yet commit.
+                            Some(u) if !matches!(e, Error::Indeterminate { .. }) => {
+                                Error::Indeterminate {
+                                    tx_id: u.tx_id,
+                                    stage: Stage::Commit,
+                                    message: format!(
+                                        "its outcome is still unknown; a later attempt failed: {e}"
+                                    ),
+                                }
+                            }
+                            _ => e,
+                        };
+                        return Err(if attempts.len() == 1 {
+                            last
+                        } else {
+                            Error::Retried {
+                                attempts,
+                                last: Box::new(last),
+                            }
+                        });
+                    }
+                    tracing::info!(attempt = n, error = %e, ?wait, "retrying as a new transaction");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// One attempt: endorse (holding the call's keys under hot-key scheduling), settle an
+    /// earlier attempt whose fate is unknown, order, wait for the commit.
+    async fn attempt(
+        &self,
+        hot: Option<&std::sync::Arc<HotKeys>>,
+        unsettled: &mut Option<Unsettled>,
+    ) -> Result<Committed> {
+        let inner = self.spec.contract.inner();
+        let identity = inner.identity.clone();
+        let kind = CallKind::of(&self.spec.function, &self.spec.args);
+        let mut held: Option<Held> = None;
+        if let Some(h) = hot {
+            if let Some(keys) = h.predicted(kind) {
+                let waited = std::time::Instant::now();
+                held = Some(h.take(&keys).await);
+                metrics::histogram!("fabweave_hot_key_wait_seconds")
+                    .record(waited.elapsed().as_secs_f64());
+            }
+        }
+        let (tx, access) = loop {
+            let proposal = self.clone().build()?;
+            let signature = identity.sign(proposal.bytes())?;
+            let phase = std::time::Instant::now();
+            let tx = proposal.endorse(signature).await?;
+            metrics::histogram!("fabweave_phase_seconds", "phase" => "endorse")
+                .record(phase.elapsed().as_secs_f64());
+            let access = KeyAccess::from_results(tx.endorsed().results()).unwrap_or_default();
+            if let Some(h) = hot {
+                let keys = access.application_keys();
+                h.learn(kind, &keys);
+                if !held.as_ref().is_some_and(|g| g.covers(&keys)) {
+                    // Give back what this call held before taking what it needs.
+                    drop(held.take());
+                    match h.try_take(&keys) {
+                        Some(g) => held = Some(g),
+                        None => {
+                            // Another transaction holds these keys: this simulation read
+                            // values about to change. Wait, then simulate again.
+                            held = Some(h.take(&keys).await);
+                            continue;
+                        }
+                    }
+                }
+            }
+            break (tx, access);
+        };
+        if let Some(u) = unsettled.take() {
+            match self.settle(&u, &tx, &access).await {
+                Settled::Earlier(done) => return Ok(*done),
+                Settled::Proceed => {}
+                Settled::Unknown(e) => {
+                    *unsettled = Some(u);
+                    return Err(e);
+                }
+            }
+        }
+        let pending = Unsettled {
+            tx_id: tx.tx_id().to_owned(),
+            access,
+            result: tx.result().to_vec(),
+            event: tx.endorsed().event().cloned(),
+            endorsers: Endorser::of(tx.endorsed()),
+        };
+        let signature = identity.sign(tx.bytes())?;
+        let phase = std::time::Instant::now();
+        let submitted = match tx.submit(signature).await {
+            Ok(s) => s,
+            Err(e) => {
+                if matches!(e, Error::Indeterminate { .. }) {
+                    *unsettled = Some(pending);
+                }
+                return Err(e);
+            }
+        };
+        metrics::histogram!("fabweave_phase_seconds", "phase" => "order")
+            .record(phase.elapsed().as_secs_f64());
+        let phase = std::time::Instant::now();
+        let result = submitted.status().await;
+        metrics::histogram!("fabweave_phase_seconds", "phase" => "commit")
+            .record(phase.elapsed().as_secs_f64());
+        if matches!(result, Err(Error::Indeterminate { .. })) {
+            *unsettled = Some(pending);
+        }
+        // The keys are given back (`held` dropped) only now that the outcome is known.
+        drop(held);
+        result
+    }
+
+    /// Decides whether the new, endorsed transaction `tx` may go out while the earlier one
+    /// `u` has an unknown fate. It may if the earlier one is on the ledger as invalid, or is
+    /// absent from the ledger of the peers that just simulated `tx` while they saw a newer
+    /// version of a key it read (it can then never be valid). If the earlier one is on the
+    /// ledger as valid, that is the outcome.
+    async fn settle(&self, u: &Unsettled, tx: &Transaction, access: &KeyAccess) -> Settled {
+        let inner = self.spec.contract.inner();
+        let channel = &self.spec.contract.network.channel;
+        let outdated = u.access.outdated_by(access);
+        let endorsers: Vec<String> = tx
+            .endorsed()
+            .peers()
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        let only = outdated.then_some(endorsers.as_slice());
+        let found = inner
+            .lookup_transaction(channel, &u.tx_id, only, LOOKUP_DEADLINE)
+            .await;
+        tracing::info!(earlier = %u.tx_id, outdated, ?found, "settling an earlier attempt");
+        match found {
+            Resolution::Committed { block, code: 0 } => Settled::Earlier(Box::new(Committed {
+                tx_id: u.tx_id.clone(),
+                block: Some(block),
+                payload: u.result.clone(),
+                event: u.event.clone(),
+                peer: None,
+                endorsers: u.endorsers.clone(),
+                attempts: Vec::new(),
+                from_ledger: true,
+            })),
+            Resolution::Committed { .. } => Settled::Proceed,
+            Resolution::Absent { .. } if outdated => Settled::Proceed,
+            Resolution::Absent { .. } => Settled::Unknown(Error::Indeterminate {
+                tx_id: u.tx_id.clone(),
+                stage: Stage::Commit,
+                message: "not on the ledger yet, and no key it read has changed since: it may \
+                          still be committed, so no replacement was sent"
+                    .into(),
+            }),
+            Resolution::Unknown(why) => Settled::Unknown(Error::Indeterminate {
+                tx_id: u.tx_id.clone(),
+                stage: Stage::Commit,
+                message: format!("the ledger could not be asked: {why}"),
+            }),
+        }
+    }
+}
+
+/// An attempt that left the client and whose fate is unknown, with what is needed to settle
+/// it.
+struct Unsettled {
+    tx_id: String,
+    access: KeyAccess,
+    result: Vec<u8>,
+    event: Option<ChaincodeEvent>,
+    endorsers: Vec<Endorser>,
+}
+
+enum Settled {
+    /// The earlier attempt committed: this is the outcome.
+    Earlier(Box<Committed>),
+    /// The earlier attempt cannot change the ledger any more: go on.
+    Proceed,
+    /// Still unknown.
+    Unknown(Error),
+}
+
+/// The label of a failed attempt in metrics.
+fn attempt_result(e: &Error) -> &'static str {
+    match e {
+        Error::Commit { code: 11 | 12, .. } => "read_conflict",
+        Error::Commit { .. } => "invalid",
+        Error::Indeterminate { .. } => "indeterminate",
+        Error::Endorse { .. } => "endorse_failed",
+        Error::Submit { .. } => "order_failed",
+        Error::Timeout { .. } => "timeout",
+        _ => "failed",
+    }
+}
+
+/// A number in `[0, 1)` for backoff jitter.
+fn jitter() -> f64 {
+    let mut b = [0u8; 8];
+    if getrandom::getrandom(&mut b).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl IntoFuture for Submit {
@@ -258,6 +547,8 @@ pub struct Committed {
     pub(crate) event: Option<ChaincodeEvent>,
     pub(crate) peer: Option<String>,
     pub(crate) endorsers: Vec<Endorser>,
+    pub(crate) attempts: Vec<Attempt>,
+    pub(crate) from_ledger: bool,
 }
 
 impl Committed {
@@ -294,6 +585,18 @@ impl Committed {
     /// The peers whose endorsements the transaction carries.
     pub fn endorsers(&self) -> &[Endorser] {
         &self.endorsers
+    }
+
+    /// Every attempt this submit made, the committed one last (one entry without retries;
+    /// empty for the step-by-step form).
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// Whether the commit was learned from the ledger (looked up after the commit wait ended
+    /// without an event) rather than from a commit event.
+    pub fn resolved_from_ledger(&self) -> bool {
+        self.from_ledger
     }
 }
 

@@ -1,13 +1,16 @@
 //! The client, its networks and contracts, and the engine behind every call: choosing peers,
 //! endorsing, broadcasting, and waiting for commits.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::calls::{Evaluate, Submit};
+use super::hotkeys::HotKeys;
+use super::retry::RetryPolicy;
 use super::strategy::{CommitStrategy, Deadlines, QueryStrategy};
 use crate::config::{Profile, TlsClientPair};
 use crate::error::{ConfigProblem, Error, PeerFailure, Result, Stage};
@@ -51,6 +54,7 @@ pub struct ClientBuilder {
     query_strategy: QueryStrategy,
     verify_endorsements: bool,
     routing: RoutingOptions,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -110,6 +114,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How submits are retried (see [`RetryPolicy`]; on by default, each call may override
+    /// it).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Every routing option at once.
     pub fn routing(mut self, options: RoutingOptions) -> Self {
         self.routing = options;
@@ -143,6 +154,8 @@ impl ClientBuilder {
                 connections,
                 hub,
                 router,
+                retry: self.retry,
+                hot_keys: Mutex::new(HashMap::new()),
                 deadlines: self.deadlines,
                 commit_strategy: self.commit_strategy,
                 query_strategy: self.query_strategy,
@@ -178,6 +191,7 @@ impl Client {
             query_strategy: QueryStrategy::default(),
             verify_endorsements: true,
             routing: RoutingOptions::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -214,6 +228,7 @@ impl Network {
             network: self.clone(),
             chaincode: chaincode.into(),
             policy: None,
+            hot_keys: false,
         }
     }
 
@@ -243,6 +258,7 @@ pub struct Contract {
     pub(crate) network: Network,
     pub(crate) chaincode: String,
     pub(crate) policy: Option<Arc<SignaturePolicy>>,
+    pub(crate) hot_keys: bool,
 }
 
 impl Contract {
@@ -262,6 +278,16 @@ impl Contract {
     /// The chaincode's name.
     pub fn name(&self) -> &str {
         &self.chaincode
+    }
+
+    /// This contract with hot-key scheduling: submits whose transactions read or write the
+    /// same keys go out one after another (each endorsed once the previous one committed)
+    /// instead of racing into read conflicts. The keys are learned from the endorsements'
+    /// read/write sets, per function and arguments. Worth it for contracts whose calls contend
+    /// for a few keys (counters, balances); it costs nothing to calls that do not.
+    pub fn with_hot_key_scheduling(mut self) -> Self {
+        self.hot_keys = true;
+        self
     }
 
     /// This contract, planning endorsements with `policy` where discovery is off or no peer
@@ -434,6 +460,8 @@ pub(crate) struct Inner {
     pub(crate) connections: Connections,
     pub(crate) hub: CommitHub,
     pub(crate) router: Router,
+    pub(crate) retry: RetryPolicy,
+    hot_keys: Mutex<HashMap<(String, String), Arc<HotKeys>>>,
     pub(crate) deadlines: Deadlines,
     pub(crate) commit_strategy: CommitStrategy,
     pub(crate) query_strategy: QueryStrategy,
@@ -467,13 +495,24 @@ pub(crate) async fn within<T>(
 }
 
 impl Inner {
+    /// The hot-key scheduler of a contract (shared by every `Contract` value naming it).
+    pub(crate) fn hot_keys(&self, channel: &str, chaincode: &str) -> Arc<HotKeys> {
+        let mut map = self
+            .hot_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry((channel.to_owned(), chaincode.to_owned()))
+            .or_default()
+            .clone()
+    }
+
     fn own_msp(&self) -> &str {
         self.identity.msp_id()
     }
 
     /// Sends a signed proposal to one peer. Errors say whether the peer could not be reached
     /// (`true`) or refused the call.
-    async fn process(
+    pub(crate) async fn process(
         &self,
         peer: &RoutePeer,
         signed: SignedProposal,
@@ -772,6 +811,10 @@ impl Inner {
         let health = self.connections.health();
         orderers.sort_by_key(|o| health.is_set_aside(&o.endpoint.address()));
         let per_orderer = (deadline / orderers.len() as u32).max(MIN_ORDERER_ATTEMPT);
+        // Set once an orderer may have taken the transaction without saying so (the answer
+        // timed out, the stream broke after the envelope went out): the transaction may then
+        // be ordered even though no orderer accepted it in time.
+        let maybe_taken = AtomicBool::new(false);
         let work = async {
             let mut last = Error::Submit {
                 tx_id: tx_id.to_owned(),
@@ -812,12 +855,16 @@ impl Inner {
                 let answer = match tokio::time::timeout(per_orderer, attempt).await {
                     Ok(Ok(answer)) => answer,
                     Ok(Err(message)) => {
+                        if !never_sent(&message) {
+                            maybe_taken.store(true, Ordering::Relaxed);
+                        }
                         last = submit_err(0, message);
                         continue;
                     }
                     Err(_) => {
                         let message = format!("no answer within {per_orderer:?}");
                         health.failed(&address, &message);
+                        maybe_taken.store(true, Ordering::Relaxed);
                         last = submit_err(0, message);
                         continue;
                     }
@@ -835,9 +882,11 @@ impl Inner {
                         }
                     }
                     Some(Err(status)) => {
+                        maybe_taken.store(true, Ordering::Relaxed);
                         last = submit_err(0, format!("{}: {}", status.code(), status.message()))
                     }
                     None => {
+                        maybe_taken.store(true, Ordering::Relaxed);
                         last =
                             submit_err(0, "the orderer closed the stream without answering".into())
                     }
@@ -845,7 +894,16 @@ impl Inner {
             }
             Err(last)
         };
-        within(Stage::Submit, deadline, Some(tx_id), work).await
+        match within(Stage::Submit, deadline, Some(tx_id), work).await {
+            Err(e) if maybe_taken.load(Ordering::Relaxed) => Err(Error::Indeterminate {
+                tx_id: tx_id.to_owned(),
+                stage: Stage::Submit,
+                message: format!(
+                    "an orderer may have taken the transaction without confirming it; last: {e}"
+                ),
+            }),
+            other => other,
+        }
     }
 
     /// Waits for the registrations as the strategy says: the first, or all.
@@ -912,6 +970,19 @@ impl Inner {
         };
         within(Stage::Commit, deadline, Some(tx_id), work).await
     }
+}
+
+/// Whether a failed broadcast call certainly never sent the envelope (the connection could not
+/// be made).
+fn never_sent(message: &str) -> bool {
+    [
+        "tcp connect error",
+        "Connection refused",
+        "connection refused",
+        "dns error",
+    ]
+    .iter()
+    .any(|w| message.contains(w))
 }
 
 /// The least time one orderer is given before the next is tried.

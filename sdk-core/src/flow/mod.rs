@@ -20,11 +20,15 @@
 
 mod calls;
 mod client;
+mod hotkeys;
+mod resolve;
+mod retry;
 mod steps;
 mod strategy;
 
 pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};
 

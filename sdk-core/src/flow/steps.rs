@@ -1,9 +1,12 @@
 //! The step-by-step form of a submit — proposal, endorse, transaction, submit, status — each
 //! step handing out the exact bytes to sign, so signing can happen elsewhere (offline, HSM).
 
+use std::time::Duration;
+
 use super::calls::{Committed, Endorser, Submit};
-use crate::error::Result;
-use crate::events::{Registration, TxOutcome};
+use super::resolve::Resolution;
+use crate::error::{Error, Result, Stage};
+use crate::events::Registration;
 use crate::protocol::{Endorsed, UnsignedProposal, UnsignedTransaction};
 
 /// An unsigned proposal.
@@ -65,6 +68,9 @@ impl Proposal {
     }
 }
 
+/// How long the ledger lookup after a lost commit wait may take.
+pub(crate) const LOOKUP_DEADLINE: Duration = Duration::from_secs(10);
+
 /// An endorsed transaction, not yet signed.
 #[derive(Debug)]
 pub struct Transaction {
@@ -87,6 +93,11 @@ impl Transaction {
     /// The chaincode's response payload, as endorsed.
     pub fn result(&self) -> &[u8] {
         self.endorsed.result()
+    }
+
+    /// The endorsements, checked.
+    pub fn endorsed(&self) -> &Endorsed {
+        &self.endorsed
     }
 
     /// Starts listening for the commit, then sends the signed transaction to the orderer.
@@ -154,23 +165,70 @@ impl Submitted {
 
     /// Waits for the commit as the strategy says; a transaction committed as invalid gives
     /// `Error::Commit` with its validation code and block.
+    ///
+    /// When the wait ends without an answer (the deadline passed, every event stream broke),
+    /// the outcome is looked up on the ledger of the channel's peers: committed (valid or not)
+    /// is reported as such; otherwise the result is [`Error::Indeterminate`] — the transaction
+    /// may still be committed.
     pub async fn status(self) -> Result<Committed> {
         let inner = self.contract.inner();
-        let outcome: Option<TxOutcome> = inner
+        let channel = self.contract.network.channel.clone();
+        let waited = inner
             .wait_commit(
                 self.registrations,
                 self.strategy,
                 &self.tx_id,
                 self.commit_deadline,
             )
-            .await?;
-        Ok(Committed {
-            tx_id: self.tx_id,
-            block: outcome.as_ref().map(|o| o.block),
-            payload: self.result,
-            event: self.event,
-            peer: outcome.map(|o| o.peer),
-            endorsers: self.endorsers,
-        })
+            .await;
+        let lost = match waited {
+            Ok(outcome) => {
+                return Ok(Committed {
+                    tx_id: self.tx_id,
+                    block: outcome.as_ref().map(|o| o.block),
+                    payload: self.result,
+                    event: self.event,
+                    peer: outcome.map(|o| o.peer),
+                    endorsers: self.endorsers,
+                    attempts: Vec::new(),
+                    from_ledger: false,
+                })
+            }
+            Err(e @ (Error::Timeout { .. } | Error::Transport { .. })) => e,
+            Err(e) => return Err(e),
+        };
+        tracing::info!(tx_id = %self.tx_id, error = %lost,
+            "commit not seen; looking the transaction up on the ledger");
+        match inner
+            .lookup_transaction(&channel, &self.tx_id, None, LOOKUP_DEADLINE)
+            .await
+        {
+            Resolution::Committed { block, code: 0 } => Ok(Committed {
+                tx_id: self.tx_id,
+                block: Some(block),
+                payload: self.result,
+                event: self.event,
+                peer: None,
+                endorsers: self.endorsers,
+                attempts: Vec::new(),
+                from_ledger: true,
+            }),
+            Resolution::Committed { block, code } => Err(Error::Commit {
+                tx_id: self.tx_id,
+                code,
+                code_name: crate::protocol::validation_code_name(code),
+                block,
+            }),
+            Resolution::Absent { peers } => Err(Error::Indeterminate {
+                tx_id: self.tx_id,
+                stage: Stage::Commit,
+                message: format!("{lost}; the ledgers of {peers} peer(s) do not have it (yet)"),
+            }),
+            Resolution::Unknown(why) => Err(Error::Indeterminate {
+                tx_id: self.tx_id,
+                stage: Stage::Commit,
+                message: format!("{lost}; the ledger could not be asked: {why}"),
+            }),
+        }
     }
 }
