@@ -44,6 +44,18 @@ struct Holders {
 struct State {
     held: HashMap<(String, String), Holders>,
     learned: HashMap<CallKind, Vec<Key>>,
+    /// Calls waiting for keys, by arrival: a call is served only when no earlier waiting call
+    /// conflicts with it, so waiters for the same key go first come, first served.
+    waiting: std::collections::BTreeMap<u64, Vec<Key>>,
+    next_ticket: u64,
+}
+
+/// Whether two key sets conflict (a key in both, written by at least one).
+fn overlap(a: &[Key], b: &[Key]) -> bool {
+    a.iter().any(|(ns, k, w)| {
+        b.iter()
+            .any(|(bn, bk, bw)| bn == ns && bk == k && (*w || *bw))
+    })
 }
 
 /// The scheduler of one contract (chaincode on a channel).
@@ -64,6 +76,15 @@ impl State {
                 .get(&(ns.clone(), k.clone()))
                 .is_some_and(|h| h.writers > 0 || (*write && h.readers > 0))
         })
+    }
+
+    /// Whether a call with this ticket (or a new call, `None`) may take `keys` now.
+    fn may_take(&self, keys: &[Key], ticket: Option<u64>) -> bool {
+        !self.conflicts(keys)
+            && !self
+                .waiting
+                .range(..ticket.unwrap_or(u64::MAX))
+                .any(|(_, w)| overlap(w, keys))
     }
 
     fn take(&mut self, keys: &[Key]) {
@@ -137,31 +158,75 @@ impl HotKeys {
         state.learned.insert(kind, keys.to_vec());
     }
 
-    /// Takes `keys` if no in-flight transaction conflicts with them.
+    /// Takes `keys` if no in-flight transaction, and no call waiting before, conflicts with
+    /// them.
     pub(crate) fn try_take(self: &Arc<Self>, keys: &[Key]) -> Option<Held> {
         let mut state = lock(&self.state);
-        if state.conflicts(keys) {
+        if !state.may_take(keys, None) {
             return None;
         }
         state.take(keys);
-        Some(Held {
-            owner: Arc::clone(self),
-            keys: keys.to_vec(),
-        })
+        Some(self.held(keys))
     }
 
-    /// Waits until `keys` are free of conflicting in-flight transactions, then takes them.
+    fn held(self: &Arc<Self>, keys: &[Key]) -> Held {
+        Held {
+            owner: Arc::clone(self),
+            keys: keys.to_vec(),
+        }
+    }
+
+    /// Waits, in arrival order among calls with conflicting keys, until `keys` are free of
+    /// conflicting in-flight transactions, then takes them.
     pub(crate) async fn take(self: &Arc<Self>, keys: &[Key]) -> Held {
+        let ticket = {
+            let mut state = lock(&self.state);
+            if state.may_take(keys, None) {
+                state.take(keys);
+                return self.held(keys);
+            }
+            let t = state.next_ticket;
+            state.next_ticket += 1;
+            state.waiting.insert(t, keys.to_vec());
+            t
+        };
+        // Leaves the queue however this wait ends (also when the caller gives up).
+        let queued = Queued {
+            owner: self,
+            ticket,
+        };
         loop {
             // Registered before checking, so a release between the check and the wait is seen.
             let released = self.released.notified();
             tokio::pin!(released);
             released.as_mut().enable();
-            if let Some(held) = self.try_take(keys) {
-                return held;
+            {
+                let mut state = lock(&self.state);
+                if state.may_take(keys, Some(ticket)) {
+                    state.waiting.remove(&ticket);
+                    state.take(keys);
+                    drop(state);
+                    std::mem::forget(queued);
+                    // Later waiters may now be served too (those not conflicting with this one).
+                    self.released.notify_waiters();
+                    return self.held(keys);
+                }
             }
             released.await;
         }
+    }
+}
+
+/// A place in the waiting queue, left when dropped.
+struct Queued<'a> {
+    owner: &'a Arc<HotKeys>,
+    ticket: u64,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        lock(&self.owner.state).waiting.remove(&self.ticket);
+        self.owner.released.notify_waiters();
     }
 }
 
@@ -198,6 +263,33 @@ mod tests {
             .ok()
             .and_then(Result::ok);
         assert_eq!(n, Some(1));
+
+        // First come, first served: a later writer does not overtake an earlier one.
+        let w1 = hk.try_take(&[key("q", true)]);
+        assert!(w1.is_some());
+        let hk2 = Arc::clone(&hk);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..3 {
+            let (hk, order) = (Arc::clone(&hk2), Arc::clone(&order));
+            tasks.push(tokio::spawn(async move {
+                let held = hk.take(&[key("q", true)]).await;
+                order.lock().unwrap_or_else(PoisonError::into_inner).push(i);
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                drop(held);
+            }));
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // A newcomer may not cut in line either.
+        assert!(hk.try_take(&[key("q", false)]).is_none());
+        drop(w1);
+        for t in tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), t).await;
+        }
+        assert_eq!(
+            *order.lock().unwrap_or_else(PoisonError::into_inner),
+            vec![0, 1, 2]
+        );
 
         let r1 = hk.try_take(&[key("c", false)]);
         let r2 = hk.try_take(&[key("c", false)]);
