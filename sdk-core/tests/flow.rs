@@ -138,12 +138,12 @@ async fn scenarios(net: &TestNetwork) {
     let err = kv.evaluate("fail").arg("no such asset").await.unwrap_err();
     assert!(err.to_string().contains("no such asset"), "{err}");
 
-    // Concurrent increments of one key: some commit, the others end MVCC_READ_CONFLICT, and the
-    // counter equals the number committed.
+    // Concurrent increments of one key without retries: some commit, the others end
+    // MVCC_READ_CONFLICT, and the counter equals the number committed.
     let tasks: Vec<_> = (0..4)
         .map(|_| {
             let c = kv_or.clone();
-            tokio::spawn(async move { c.submit("increment").arg("hot").await })
+            tokio::spawn(async move { c.submit("increment").arg("hot").no_retry().await })
         })
         .collect();
     let mut ok = 0;
@@ -158,6 +158,19 @@ async fn scenarios(net: &TestNetwork) {
     assert!(ok >= 1 && conflicts >= 1, "ok {ok}, conflicts {conflicts}");
     let counter = kv_or.evaluate("get").arg("hot").await.unwrap();
     assert_eq!(String::from_utf8(counter).unwrap(), ok.to_string());
+    // With the default retry policy every one of them commits, each exactly once.
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let c = kv_or.clone();
+            tokio::spawn(async move { c.submit("increment").arg("hot-retried").await })
+        })
+        .collect();
+    for t in tasks {
+        let done = t.await.unwrap().unwrap();
+        assert!(done.attempts().len() >= 1);
+    }
+    let counter = kv_or.evaluate("get").arg("hot-retried").await.unwrap();
+    assert_eq!(counter, b"4");
 
     // A stage deadline: the chaincode sleeps longer than the endorse timeout.
     let started = Instant::now();

@@ -93,13 +93,11 @@ pub(crate) fn safely_retryable(e: &Error) -> bool {
         // The orderers refused it before taking it (the flow marks answers that came too late
         // or broke off as ambiguous instead).
         Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
-        // Out of time before anything was sent to an orderer (a broadcast timeout after an
-        // orderer may have taken it comes as `Indeterminate`).
+        // Out of time connecting, or before anything reached an orderer (a broadcast timeout
+        // after an orderer may have taken it comes as `Indeterminate`). An endorsement that
+        // ran out of time is not retried: a chaincode that slow would be as slow again.
         Error::Timeout {
-            stage:
-                crate::error::Stage::Endorse
-                | crate::error::Stage::Connect
-                | crate::error::Stage::Submit,
+            stage: crate::error::Stage::Connect | crate::error::Stage::Submit,
             ..
         } => true,
         Error::Transport { .. } => true,
