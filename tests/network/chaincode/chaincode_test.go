@@ -227,3 +227,16 @@ func TestWrongArgCount(t *testing.T) {
 	expectError(t, s.call("get"), "get expects 1 argument(s)")
 	expectError(t, s.call("whoami", "x"), "whoami expects 0 argument(s)")
 }
+
+func TestAttrWithoutCertificate(t *testing.T) {
+	s := newFakeStub()
+	var err error
+	s.creator, err = proto.Marshal(&msp.SerializedIdentity{Mspid: "Org1MSP", IdBytes: []byte("not a certificate")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.call("attr", "role")
+	if r.Status != 500 || !strings.Contains(r.Message, "attr role") {
+		t.Fatalf("got status %d message %q", r.Status, r.Message)
+	}
+}

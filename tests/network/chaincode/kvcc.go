@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -50,6 +51,7 @@ func init() {
 		"fail":       {"message", 1, fail},
 		"sleep":      {"milliseconds", 1, sleep},
 		"whoami":     {"", 0, whoami},
+		"attr":       {"name", 1, attr},
 	}
 }
 
@@ -223,6 +225,19 @@ func sleep(_ shim.ChaincodeStubInterface, p []string) ([]byte, error) {
 	}
 	time.Sleep(time.Duration(ms) * time.Millisecond)
 	return []byte("slept " + p[0]), nil
+}
+
+// attr name: the value of the creator's certificate attribute (set by Fabric CA when the
+// identity was registered with it and enrolled asking for it); an error when it has none.
+func attr(stub shim.ChaincodeStubInterface, p []string) ([]byte, error) {
+	value, found, err := cid.GetAttributeValue(stub, p[0])
+	if err != nil {
+		return nil, fmt.Errorf("attr %s: %w", p[0], err)
+	}
+	if !found {
+		return nil, fmt.Errorf("attr %s: the creator's certificate has no such attribute", p[0])
+	}
+	return []byte(value), nil
 }
 
 // whoami: the MSP ID of the proposal's creator.
