@@ -19,6 +19,7 @@
 mod certificate;
 mod msp;
 mod time;
+pub mod wallet;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 pub use certificate::{parse_certificates_pem, Certificate};
+pub use wallet::{FileWallet, InMemoryWallet, Wallet, WalletEntry};
 
 use crate::crypto::{load_private_key, Signer};
 use crate::error::{Error, IdentityProblem, Result};
