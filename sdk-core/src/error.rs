@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Timeout,
     /// A peer or orderer answered with something malformed.
     Protocol,
+    /// A Fabric CA server refused a request.
+    Ca,
 }
 
 /// The stages of a transaction, for timeouts and errors.
@@ -494,6 +496,22 @@ pub enum Error {
         /// What went wrong, and what to do when known.
         message: String,
     },
+    /// A Fabric CA server refused a request (see [`crate::ca`]): the error of its response
+    /// envelope, or an HTTP error status without one.
+    Ca {
+        /// The request's URL, e.g. `https://ca.org1.example.com:7054/api/v1/enroll`.
+        url: String,
+        /// The HTTP status, e.g. 401.
+        status: u16,
+        /// The CA's error code (`errors[0].code`, e.g. 20 "Authentication failure", 71
+        /// "Authorization failure"), or 0 when the answer carried none.
+        code: i64,
+        /// The CA's message (every error's message, joined with `; `, when there are several),
+        /// or the start of the body when the answer was not a CA envelope.
+        message: String,
+        /// What the code usually means and what to check, for the known cases.
+        hint: Option<String>,
+    },
 }
 
 impl Error {
@@ -512,6 +530,7 @@ impl Error {
             Error::Discovery { .. } => ErrorKind::Discovery,
             Error::Indeterminate { .. } => ErrorKind::Indeterminate,
             Error::Retried { last, .. } => last.kind(),
+            Error::Ca { .. } => ErrorKind::Ca,
         }
     }
 
@@ -695,6 +714,23 @@ impl fmt::Display for Error {
                 write!(f, "service discovery on channel {channel}: {message}")?;
                 for p in peers {
                     write!(f, "; {p}")?;
+                }
+                Ok(())
+            }
+            Error::Ca {
+                url,
+                status,
+                code,
+                message,
+                hint,
+            } => {
+                write!(f, "CA {url} answered HTTP {status}")?;
+                if *code != 0 {
+                    write!(f, ", code {code}")?;
+                }
+                write!(f, ": {message}")?;
+                if let Some(hint) = hint {
+                    write!(f, " ({hint})")?;
                 }
                 Ok(())
             }

@@ -20,6 +20,7 @@
 //! - [`proto`]: the Fabric wire schema, generated from fabweave's own `.proto` files;
 //! - [`Error`]: one error type, with [`ErrorKind`] and structured fields.
 
+pub mod ca;
 pub mod config;
 pub mod crypto;
 pub mod error;
