@@ -7,13 +7,16 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use fabweave::ca::{
-    diagnose_validity, CaClient, EnrollRequest, ReenrollRequest, RegistrationRequest,
+    diagnose_validity, CaClient, EnrollRequest, Enroller, ReenrollRequest, RegistrationRequest,
     RevocationRequest,
 };
 use fabweave::config::Profile;
+use fabweave::flow::Client;
+use fabweave::identity::wallet::{FileWallet, Wallet};
 use fabweave::identity::Identity;
 use fabweave::Error;
 use support::TestNetwork;
@@ -193,6 +196,23 @@ async fn fabric_ca_end_to_end() {
     assert!(der.contains("app.example.com"));
     let user_id = first.clone().into_identity(&msp_id).unwrap();
 
+    // --- Submit with it: the chaincode reads the attribute from the certificate.
+    let profile = Profile::load(org["profiles"]["bcsUser"].as_str().unwrap()).unwrap();
+    let app = Client::builder(profile)
+        .identity(user_id.clone())
+        .connect()
+        .await
+        .unwrap();
+    let done = app
+        .network("mychannel")
+        .contract("kv_or")
+        .submit("attr")
+        .arg("role")
+        .await
+        .unwrap();
+    assert_eq!(done.payload(), b"auditor");
+    assert!(done.block_number() > 0);
+
     // A caller without registrar authority: the CA's authorization failure.
     let err = client
         .register(&user_id, RegistrationRequest::new("fabweave-user2"))
@@ -316,6 +336,48 @@ async fn fabric_ca_end_to_end() {
             "{text}"
         );
     }
+
+    // --- Identity lifecycle: enrolled into a wallet when missing, taken from it afterwards,
+    // reenrolled when the certificate ends within the warning window.
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = Arc::new(FileWallet::open(dir.path()).unwrap());
+    let kept = "fabweave-kept";
+    let kept_secret = client
+        .register(
+            &admin,
+            RegistrationRequest::new(kept).affiliation("org1.department1"),
+        )
+        .await
+        .unwrap();
+    let enroller = Enroller::new(client.clone(), wallet.clone(), &msp_id);
+    let request = || EnrollRequest::new(kept, kept_secret.clone());
+    let a = enroller.identity("kept", request()).await.unwrap();
+    assert_eq!(wallet.labels().unwrap(), ["kept"]);
+    let b = enroller.identity("kept", request()).await.unwrap();
+    assert_eq!(
+        a.certificate().der(),
+        b.certificate().der(),
+        "taken from the wallet"
+    );
+    let eager = Enroller::new(client.clone(), wallet.clone(), &msp_id)
+        .renew_before(Duration::from_secs(200 * 365 * 24 * 3600));
+    let c = eager.identity("kept", request()).await.unwrap();
+    assert_ne!(a.certificate().der(), c.certificate().der(), "reenrolled");
+    let stored = wallet.get("kept").unwrap().unwrap().to_identity().unwrap();
+    assert_eq!(stored.certificate().der(), c.certificate().der());
+    let done =
+        Client::builder(Profile::load(org["profiles"]["bcsUser"].as_str().unwrap()).unwrap())
+            .identity(stored)
+            .connect()
+            .await
+            .unwrap()
+            .network("mychannel")
+            .contract("kv_or")
+            .submit("put")
+            .args(["lifecycle", "ok"])
+            .await
+            .unwrap();
+    assert!(done.block_number() > 0);
 
     // An unknown CA name on the server.
     let err = CaClient::from_url(&ca.url, vec![ca.tls_ca.clone()], Some("ca-nope".into()))

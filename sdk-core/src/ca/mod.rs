@@ -40,6 +40,7 @@
 
 mod csr;
 mod http;
+mod lifecycle;
 mod types;
 mod validity;
 mod wire;
@@ -53,6 +54,7 @@ use serde_json::{json, Map, Value};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
+pub use lifecycle::{Enroller, Expiry, DEFAULT_RENEW_BEFORE};
 pub use types::{
     Attribute, AttributeRequest, CaInfo, EnrollRequest, Enrollment, IdentityInfo, ReenrollRequest,
     RegistrationRequest, Revocation, RevocationRequest, RevokedCertificate,
