@@ -49,6 +49,12 @@ impl<'a> CsrKey<'a> {
     fn new(signer: &'a dyn Signer) -> Result<CsrKey<'a>> {
         match signer.algorithm() {
             SignatureAlgorithm::EcdsaP256Sha256 => {}
+            // rcgen has no SM2-with-SM3 algorithm identifier; GM CAs need their own CSR.
+            other => {
+                return Err(crypto(format!(
+                    "certificate requests signed with {other} are not supported yet"
+                )))
+            }
         }
         let spki_der = signer.public_key_der();
         let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)

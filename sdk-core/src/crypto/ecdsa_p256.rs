@@ -63,8 +63,13 @@ impl P256Signer {
     }
 
     fn from_decoded(key: DecodedKey) -> Result<P256Signer> {
-        let DecodedKey::P256(secret) = key;
-        Self::from_secret_key(&secret)
+        match key {
+            DecodedKey::P256(secret) => Self::from_secret_key(&secret),
+            DecodedKey::Sm2(_) => Err(Error::Crypto {
+                message: "this is an SM2 key, not ECDSA P-256: load it with load_private_key"
+                    .into(),
+            }),
+        }
     }
 
     pub(crate) fn from_secret_key(secret: &p256::SecretKey) -> Result<P256Signer> {

@@ -8,6 +8,7 @@ use md5::{Digest, Md5};
 use pkcs8::pkcs5;
 use zeroize::Zeroizing;
 
+use super::gm::{Sm2Signer, DEFAULT_DISTID};
 use super::oid::{self, KeyType};
 use super::pem::{self, PemBlock};
 use super::{P256Signer, Signer};
@@ -17,6 +18,8 @@ use crate::error::{Error, IdentityProblem, Result};
 pub(crate) enum DecodedKey {
     /// ECDSA P-256.
     P256(p256::SecretKey),
+    /// SM2.
+    Sm2(sm2::SecretKey),
 }
 
 /// Loads a private key from PEM or DER bytes and returns a signer for it.
@@ -32,6 +35,9 @@ pub(crate) enum DecodedKey {
 pub fn load_private_key(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<Arc<dyn Signer>> {
     match decode(bytes, passphrase)? {
         DecodedKey::P256(secret) => Ok(Arc::new(P256Signer::from_secret_key(&secret)?)),
+        // The distinguishing ID every GM network seen so far uses; a network that wants
+        // another builds its `Sm2Signer` itself.
+        DecodedKey::Sm2(secret) => Ok(Arc::new(Sm2Signer::new(secret, DEFAULT_DISTID)?)),
     }
 }
 
@@ -80,12 +86,13 @@ fn decode_pem(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<DecodedKey> {
     match block.label {
         "PRIVATE KEY" => decode_pkcs8(&block.body),
         "ENCRYPTED PRIVATE KEY" => decode_encrypted_pkcs8(&block.body, passphrase),
-        "EC PRIVATE KEY" if is_legacy_encrypted(block) => {
+        // OpenSSL 3 labels SEC1 keys on the SM2 curve `SM2 PRIVATE KEY`.
+        "EC PRIVATE KEY" | "SM2 PRIVATE KEY" if is_legacy_encrypted(block) => {
             let der = decrypt_legacy(block, passphrase)?;
             // A wrong passphrase that happens to leave valid padding gives garbage DER.
             decode_sec1(&der).map_err(garbage_is_wrong_passphrase)
         }
-        "EC PRIVATE KEY" => decode_sec1(&block.body),
+        "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => decode_sec1(&block.body),
         "RSA PRIVATE KEY" => Err(unsupported(&KeyType::new(
             spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1"),
             None,
@@ -99,7 +106,7 @@ fn decode_pem(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<DecodedKey> {
              (fabweave signs with ECDSA P-256 keys)",
         )),
         other => Err(malformed(format!(
-            "unknown PEM label `{other}`; expected PRIVATE KEY, EC PRIVATE KEY or ENCRYPTED PRIVATE KEY"
+            "unknown PEM label `{other}`; expected PRIVATE KEY, EC PRIVATE KEY, SM2 PRIVATE KEY or ENCRYPTED PRIVATE KEY"
         ))),
     }
 }
@@ -126,6 +133,7 @@ fn decode_pkcs8(der: &[u8]) -> Result<DecodedKey> {
     match KeyType::from_algorithm_identifier(&info.algorithm) {
         // PKCS#8 wraps an EC key as a SEC1 ECPrivateKey; its curve is given outside.
         KeyType::P256 => p256_from_sec1(info.private_key),
+        KeyType::Sm2 => sm2_from_sec1(info.private_key),
         other => Err(unsupported(&other)),
     }
 }
@@ -135,6 +143,7 @@ fn decode_sec1(der: &[u8]) -> Result<DecodedKey> {
         .map_err(|e| malformed(format!("not a SEC1 EC private key: {e}")))?;
     match key.parameters.and_then(|p| p.named_curve()) {
         Some(oid::SECP256R1) => {}
+        Some(oid::SM2) => return sm2_from_sec1(der),
         // Without parameters the curve is implicit; a 32-byte scalar is taken as P-256, and a
         // key of another curve then fails the match against its certificate.
         None if key.private_key.len() == 32 => {}
@@ -149,6 +158,14 @@ fn p256_from_sec1(der: &[u8]) -> Result<DecodedKey> {
     let secret = p256::SecretKey::from_slice(key.private_key)
         .map_err(|_| malformed("not a valid P-256 private scalar"))?;
     Ok(DecodedKey::P256(secret))
+}
+
+fn sm2_from_sec1(der: &[u8]) -> Result<DecodedKey> {
+    let key = sec1::EcPrivateKey::try_from(der)
+        .map_err(|e| malformed(format!("not a SEC1 EC private key: {e}")))?;
+    let secret = sm2::SecretKey::from_slice(key.private_key)
+        .map_err(|_| malformed("not a valid SM2 private scalar"))?;
+    Ok(DecodedKey::Sm2(secret))
 }
 
 fn decode_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<DecodedKey> {

@@ -24,6 +24,7 @@
 //! bytes or passphrases.
 
 mod ecdsa_p256;
+mod gm;
 mod keys;
 pub(crate) mod oid;
 pub(crate) mod pem;
@@ -33,6 +34,7 @@ use std::fmt;
 use sha2::Digest;
 
 pub use ecdsa_p256::P256Signer;
+pub use gm::{sm3, verify_sm2, z_a, Sm2Signer, DEFAULT_DISTID};
 pub use keys::load_private_key;
 
 use crate::error::{Error, Result};
@@ -84,6 +86,8 @@ pub trait Signer: Send + Sync + fmt::Debug {
 pub enum SignatureAlgorithm {
     /// ECDSA on NIST P-256 (secp256r1) over SHA-256, DER-encoded, low-S.
     EcdsaP256Sha256,
+    /// SM2 over `SM3(Z_A ‖ M)` with a distinguishing ID, DER-encoded, never low-S normalized.
+    Sm2Sm3,
 }
 
 impl SignatureAlgorithm {
@@ -91,6 +95,7 @@ impl SignatureAlgorithm {
     pub fn hash(self) -> HashAlgorithm {
         match self {
             SignatureAlgorithm::EcdsaP256Sha256 => HashAlgorithm::Sha256,
+            SignatureAlgorithm::Sm2Sm3 => HashAlgorithm::Sm3,
         }
     }
 
@@ -98,6 +103,7 @@ impl SignatureAlgorithm {
     pub fn name(self) -> &'static str {
         match self {
             SignatureAlgorithm::EcdsaP256Sha256 => "ECDSA P-256 with SHA-256",
+            SignatureAlgorithm::Sm2Sm3 => "SM2 with SM3",
         }
     }
 }
@@ -114,6 +120,8 @@ impl fmt::Display for SignatureAlgorithm {
 pub enum HashAlgorithm {
     /// SHA-256.
     Sha256,
+    /// SM3 (GB/T 32905), used by OSCCA ("GM") networks.
+    Sm3,
 }
 
 impl HashAlgorithm {
@@ -126,13 +134,14 @@ impl HashAlgorithm {
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             HashAlgorithm::Sha256 => sha256(data).to_vec(),
+            HashAlgorithm::Sm3 => sm3(data).to_vec(),
         }
     }
 
     /// The length of a digest in bytes.
     pub fn output_len(self) -> usize {
         match self {
-            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha256 | HashAlgorithm::Sm3 => 32,
         }
     }
 
@@ -140,6 +149,7 @@ impl HashAlgorithm {
     pub fn name(self) -> &'static str {
         match self {
             HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sm3 => "SM3",
         }
     }
 }
@@ -163,8 +173,9 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 /// Verifies `signature` over `message` with the public key `public_key_der` (a DER
 /// `SubjectPublicKeyInfo`, e.g. [`crate::identity::Certificate::public_key_der`]).
 ///
-/// For ECDSA P-256 the message is hashed with SHA-256 and the signature must be a DER
-/// `SEQUENCE { r, s }`. **High-S signatures are rejected**, as Fabric's MSP does (it accepts only
+/// For SM2 keys the message is hashed as `SM3(Z_A ‖ M)` with the default distinguishing ID
+/// and any S is accepted. For ECDSA P-256 the message is hashed with SHA-256 and the signature
+/// must be a DER `SEQUENCE { r, s }`. **High-S signatures are rejected**, as Fabric's MSP does (it accepts only
 /// s ≤ n/2, so that a signature cannot be altered into a second valid one): a signature that is
 /// mathematically valid but has a high S fails here with a message that says so.
 ///
@@ -173,9 +184,11 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 pub fn verify(public_key_der: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
     match oid::describe_spki(public_key_der) {
         Ok(oid::KeyType::P256) => ecdsa_p256::verify(public_key_der, message, signature),
+        // SM2 with the standard distinguishing ID (see `verify_sm2` for another).
+        Ok(oid::KeyType::Sm2) => gm::verify_sm2(public_key_der, message, signature, DEFAULT_DISTID),
         Ok(other) => Err(Error::Crypto {
             message: format!(
-                "cannot verify a signature made with a {} key; fabweave verifies ECDSA P-256",
+                "cannot verify a signature made with a {} key; fabweave verifies ECDSA P-256 and SM2",
                 other.describe()
             ),
         }),

@@ -10,7 +10,7 @@ pub(crate) const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2
 const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
-const SM2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
+pub(crate) const SM2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
 const BRAINPOOL_P256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
 const BRAINPOOL_P384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
 const BRAINPOOL_P512R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
@@ -25,8 +25,10 @@ const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
 /// What kind of key an algorithm identifier (with its curve) names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KeyType {
-    /// ECDSA on P-256: the one fabweave signs with.
+    /// ECDSA on P-256.
     P256,
+    /// SM2 (an EC key on the curve sm2p256v1).
+    Sm2,
     /// An EC key on another named curve, or with explicit/absent parameters (`None`).
     OtherCurve(Option<ObjectIdentifier>),
     /// Any other algorithm.
@@ -38,9 +40,10 @@ impl KeyType {
     pub(crate) fn new(algorithm: ObjectIdentifier, curve: Option<ObjectIdentifier>) -> KeyType {
         match (algorithm, curve) {
             (EC_PUBLIC_KEY, Some(SECP256R1)) => KeyType::P256,
+            (EC_PUBLIC_KEY, Some(SM2)) => KeyType::Sm2,
             (EC_PUBLIC_KEY, curve) => KeyType::OtherCurve(curve),
             // Some SM2 tools put the curve OID in the algorithm field.
-            (SM2, _) => KeyType::OtherCurve(Some(SM2)),
+            (SM2, _) => KeyType::Sm2,
             (other, _) => KeyType::Other(other),
         }
     }
@@ -54,11 +57,11 @@ impl KeyType {
     pub(crate) fn describe(&self) -> String {
         match self {
             KeyType::P256 => "ECDSA P-256 (secp256r1)".into(),
+            KeyType::Sm2 => "SM2 (curve 1.2.156.10197.1.301)".into(),
             KeyType::OtherCurve(Some(curve)) => match *curve {
                 SECP384R1 => "ECDSA P-384 (secp384r1)".into(),
                 SECP521R1 => "ECDSA P-521 (secp521r1)".into(),
                 SECP256K1 => "ECDSA secp256k1".into(),
-                SM2 => "SM2 (curve 1.2.156.10197.1.301)".into(),
                 BRAINPOOL_P256R1 => "ECDSA brainpoolP256r1".into(),
                 BRAINPOOL_P384R1 => "ECDSA brainpoolP384r1".into(),
                 BRAINPOOL_P512R1 => "ECDSA brainpoolP512r1".into(),
