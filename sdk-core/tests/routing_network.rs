@@ -336,6 +336,7 @@ async fn scenarios(net: &TestNetwork) {
         .contract("kv_and")
         .submit("put")
         .args(["org2-down", "1"])
+        .no_retry()
         .await
         .unwrap_err();
     let took = started.elapsed();
@@ -355,6 +356,24 @@ async fn scenarios(net: &TestNetwork) {
             }
         }
         other => panic!("expected an endorsement error, got {other:?}"),
+    }
+    // With the default retries (unreachable peers are worth another try) it still ends fast,
+    // every attempt an endorsement failure naming Org2's group.
+    let started = Instant::now();
+    let err = ch1
+        .contract("kv_and")
+        .submit("put")
+        .args(["org2-down", "2"])
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(15), "{err}");
+    match &err {
+        Error::Retried { attempts, last } => {
+            assert!(attempts.len() > 1);
+            assert!(last.to_string().contains("Org2MSP"), "{last}");
+        }
+        Error::Endorse { message, .. } => assert!(message.contains("Org2MSP")),
+        other => panic!("expected endorsement failures, got {other:?}"),
     }
     for p in org2_peers {
         assert!(net.net(&["start", p]).status.success());

@@ -28,6 +28,7 @@ mod gm;
 mod keys;
 pub(crate) mod oid;
 pub(crate) mod pem;
+mod suite;
 
 use std::fmt;
 
@@ -36,6 +37,7 @@ use sha2::Digest;
 pub use ecdsa_p256::P256Signer;
 pub use gm::{sm3, verify_sm2, z_a, Sm2Signer, DEFAULT_DISTID};
 pub use keys::load_private_key;
+pub use suite::CryptoSuite;
 
 use crate::error::{Error, Result};
 

@@ -68,6 +68,7 @@ impl CallSpec {
             nonce: None,
             timestamp: SystemTime::now(),
             is_init: false,
+            tx_id_hash: inner.suite.tx_id_hash,
         }
     }
 }

@@ -13,6 +13,7 @@ use super::hotkeys::HotKeys;
 use super::retry::RetryPolicy;
 use super::strategy::{CommitStrategy, Deadlines, QueryStrategy};
 use crate::config::{Profile, TlsClientPair};
+use crate::crypto::CryptoSuite;
 use crate::error::{ConfigProblem, Error, PeerFailure, Result, Stage};
 use crate::events::{CommitHub, TxOutcome};
 use crate::identity::Identity;
@@ -55,6 +56,7 @@ pub struct ClientBuilder {
     verify_endorsements: bool,
     routing: RoutingOptions,
     retry: RetryPolicy,
+    suite: Option<CryptoSuite>,
 }
 
 impl ClientBuilder {
@@ -121,6 +123,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The crypto suite (transaction-id and TLS-certificate hashes) to use instead of the one
+    /// the profile's `client.BCCSP.security` and the identity's key call for (see
+    /// [`CryptoSuite::choose`]).
+    pub fn crypto_suite(mut self, suite: CryptoSuite) -> Self {
+        self.suite = Some(suite);
+        self
+    }
+
     /// Every routing option at once.
     pub fn routing(mut self, options: RoutingOptions) -> Self {
         self.routing = options;
@@ -144,7 +154,19 @@ impl ClientBuilder {
             None if self.routing.discovery => Some(transport::ephemeral_client_pair()?),
             None => None,
         };
-        let connections = Connections::new(client_tls, self.deadlines.connect);
+        let suite = match self.suite {
+            Some(s) => s,
+            None => {
+                let (suite, note) =
+                    CryptoSuite::choose(&self.profile.client.crypto, identity.signer().algorithm());
+                if let Some(note) = note {
+                    tracing::warn!(suite = suite.name, "{note}");
+                }
+                suite
+            }
+        };
+        let connections = Connections::new(client_tls, self.deadlines.connect)
+            .with_cert_hash(suite.tls_cert_hash);
         let hub = CommitHub::new(connections.clone(), identity.clone());
         let router = Router::new(connections.clone(), identity.clone(), self.routing);
         Ok(Client {
@@ -154,6 +176,7 @@ impl ClientBuilder {
                 connections,
                 hub,
                 router,
+                suite,
                 retry: self.retry,
                 hot_keys: Mutex::new(HashMap::new()),
                 deadlines: self.deadlines,
@@ -192,6 +215,7 @@ impl Client {
             verify_endorsements: true,
             routing: RoutingOptions::default(),
             retry: RetryPolicy::default(),
+            suite: None,
         }
     }
 
@@ -206,6 +230,11 @@ impl Client {
     /// The identity the client signs as.
     pub fn identity(&self) -> &Identity {
         &self.inner.identity
+    }
+
+    /// The crypto suite in use (transaction-id and TLS-certificate hashes).
+    pub fn crypto_suite(&self) -> CryptoSuite {
+        self.inner.suite
     }
 
     /// The profile the client was built from.
@@ -460,6 +489,7 @@ pub(crate) struct Inner {
     pub(crate) connections: Connections,
     pub(crate) hub: CommitHub,
     pub(crate) router: Router,
+    pub(crate) suite: CryptoSuite,
     pub(crate) retry: RetryPolicy,
     hot_keys: Mutex<HashMap<(String, String), Arc<HotKeys>>>,
     pub(crate) deadlines: Deadlines,

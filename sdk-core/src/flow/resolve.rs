@@ -33,7 +33,8 @@ impl Inner {
     ) -> Result<(i32, String, Vec<u8>)> {
         let request = ProposalRequest::new(channel, QSCC, function, self.identity.serialized())
             .arg(channel)
-            .arg(arg);
+            .arg(arg)
+            .tx_id_hash(self.suite.tx_id_hash);
         let request = match self.connections.client_cert_hash() {
             Some(hash) => request.tls_cert_hash(hash),
             None => request,

@@ -33,7 +33,9 @@ mod response;
 pub mod rwset;
 mod transaction;
 
-pub use proposal::{compute_tx_id, new_nonce, ProposalRequest, UnsignedProposal, NONCE_LEN};
+pub use proposal::{
+    compute_tx_id, compute_tx_id_with, new_nonce, ProposalRequest, UnsignedProposal, NONCE_LEN,
+};
 pub use response::{
     check_endorsements, evaluation_payload, Endorsed, PeerTarget, ENDORSEMENTS_DIFFER,
 };

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use prost::Message;
 
-use crate::crypto::{hex, sha256};
+use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::proto::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
 use crate::proto::peer::{
@@ -36,10 +36,20 @@ pub fn new_nonce() -> Result<Vec<u8>> {
 /// assert_eq!(id.len(), 64);
 /// ```
 pub fn compute_tx_id(nonce: &[u8], creator: &[u8]) -> String {
+    compute_tx_id_with(crate::crypto::HashAlgorithm::Sha256, nonce, creator)
+}
+
+/// The transaction id with another hash: `hex(hash(nonce ‖ creator))` — SM3 on OSCCA ("GM")
+/// networks such as Huawei BCS in SM mode.
+pub fn compute_tx_id_with(
+    hash: crate::crypto::HashAlgorithm,
+    nonce: &[u8],
+    creator: &[u8],
+) -> String {
     let mut data = Vec::with_capacity(nonce.len() + creator.len());
     data.extend_from_slice(nonce);
     data.extend_from_slice(creator);
-    hex(&sha256(&data))
+    hex(&hash.digest(&data))
 }
 
 /// What to propose: the chaincode call and who proposes it.
@@ -81,6 +91,9 @@ pub struct ProposalRequest {
     pub timestamp: SystemTime,
     /// Call as the chaincode's `Init` (only for definitions with `init_required`).
     pub is_init: bool,
+    /// The hash that makes the transaction id from the nonce and creator (SHA-256; SM3 on
+    /// OSCCA networks).
+    pub tx_id_hash: crate::crypto::HashAlgorithm,
 }
 
 impl ProposalRequest {
@@ -104,7 +117,14 @@ impl ProposalRequest {
             nonce: None,
             timestamp: SystemTime::now(),
             is_init: false,
+            tx_id_hash: crate::crypto::HashAlgorithm::Sha256,
         }
+    }
+
+    /// Sets the hash that makes the transaction id (see [`compute_tx_id_with`]).
+    pub fn tx_id_hash(mut self, hash: crate::crypto::HashAlgorithm) -> ProposalRequest {
+        self.tx_id_hash = hash;
+        self
     }
 
     /// Appends one argument.
@@ -211,7 +231,7 @@ impl UnsignedProposal {
             Some(n) => n,
             None => new_nonce()?,
         };
-        let tx_id = compute_tx_id(&nonce, &req.creator);
+        let tx_id = compute_tx_id_with(req.tx_id_hash, &nonce, &req.creator);
         let chaincode_id = ChaincodeId {
             name: req.chaincode.clone(),
             ..ChaincodeId::default()

@@ -93,10 +93,10 @@ impl Key {
 enum ClientTls {
     /// No client certificate.
     None,
-    /// A certificate and key, and SHA-256 of the certificate's DER.
+    /// A certificate and key, and the certificate's DER.
     Pair {
         identity: tonic::transport::Identity,
-        cert_hash: Vec<u8>,
+        cert_der: Vec<u8>,
     },
     /// The pair given could not be used; TLS connections fail with this message.
     Invalid(String),
@@ -108,6 +108,7 @@ struct Inner {
     channels: Mutex<HashMap<Key, Arc<OnceCell<Channel>>>>,
     dials: AtomicUsize,
     health: Health,
+    cert_hash: crate::crypto::HashAlgorithm,
 }
 
 /// The SDK's connections: one gRPC channel per endpoint (address, TLS server name and TLS CA
@@ -158,17 +159,29 @@ impl Connections {
                 channels: Mutex::new(HashMap::new()),
                 dials: AtomicUsize::new(0),
                 health: Health::default(),
+                cert_hash: crate::crypto::HashAlgorithm::Sha256,
             }),
         }
     }
 
-    /// SHA-256 of the client TLS certificate's DER, for the `tls_cert_hash` of channel
-    /// headers (servers requiring mutual TLS check it); `None` without a client certificate.
+    /// The hash of the client TLS certificate's DER, for the `tls_cert_hash` of channel
+    /// headers (servers requiring mutual TLS check it): SHA-256, or the hash set with
+    /// [`Connections::with_cert_hash`] (SM3 on OSCCA networks); `None` without a client
+    /// certificate.
     pub fn client_cert_hash(&self) -> Option<Vec<u8>> {
         match &self.inner.client_tls {
-            ClientTls::Pair { cert_hash, .. } => Some(cert_hash.clone()),
+            ClientTls::Pair { cert_der, .. } => Some(self.inner.cert_hash.digest(cert_der)),
             _ => None,
         }
+    }
+
+    /// These connections, hashing the client TLS certificate with `hash` for channel headers.
+    /// Call before cloning: clones made earlier keep the old setting.
+    pub fn with_cert_hash(mut self, hash: crate::crypto::HashAlgorithm) -> Connections {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.cert_hash = hash;
+        }
+        self
     }
 
     /// The health of the endpoints these connections reach: failed endpoints are set aside
@@ -335,7 +348,7 @@ fn client_pair(cert: &[u8], key: &[u8]) -> ClientTls {
     }
     ClientTls::Pair {
         identity: tonic::transport::Identity::from_pem(certificate.pem(), key),
-        cert_hash: sha256(certificate.der()).to_vec(),
+        cert_der: certificate.der().to_vec(),
     }
 }
 
