@@ -8,9 +8,12 @@
 //! `http://` URLs are plaintext. Every request has a connect deadline and a request deadline
 //! (10 s and 30 s unless set with [`CaClient::timeouts`]).
 //!
-//! Enrolling generates the key pair locally (ECDSA P-256) and sends only a certificate signing
-//! request whose common name is the enrollment ID. Calls made on behalf of an enrolled identity
-//! (reenroll, register, revoke, identities, affiliations) carry a token signed by that identity.
+//! Enrolling generates the key pair locally (ECDSA P-256, or SM2 for an OSCCA "GM" CA with
+//! [`EnrollRequest::key_algorithm`]) and sends only a certificate signing request whose common
+//! name is the enrollment ID; the request is signed with ECDSA-with-SHA256 or SM2-with-SM3.
+//! [`generate_key`] and [`certificate_request_pem`] do the same for a CA fabweave does not
+//! talk to. Calls made on behalf of an enrolled identity (reenroll, register, revoke,
+//! identities, affiliations) carry a token signed by that identity.
 //!
 //! A refusal by the CA is an [`Error::Ca`] with the HTTP status, the CA's
 //! code and message, and, for the classic cases, what to check (code 20 on enroll: wrong
@@ -53,11 +56,12 @@ use hyper::Method;
 use serde_json::{json, Map, Value};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use zeroize::Zeroizing;
 
 pub use lifecycle::{Enroller, Expiry, DEFAULT_RENEW_BEFORE};
 pub use types::{
-    Attribute, AttributeRequest, CaInfo, EnrollRequest, Enrollment, IdentityInfo, ReenrollRequest,
-    RegistrationRequest, Revocation, RevocationRequest, RevokedCertificate,
+    Attribute, AttributeRequest, CaInfo, EnrollRequest, Enrollment, IdentityInfo, KeyAlgorithm,
+    ReenrollRequest, RegistrationRequest, Revocation, RevocationRequest, RevokedCertificate,
 };
 pub use validity::diagnose_validity;
 
@@ -73,6 +77,49 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request may take once connected unless set otherwise: 30 s.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Generates a key pair of `algorithm` locally, as [`CaClient::enroll`] does: returns a signer
+/// holding it and the private key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`,
+/// zeroized when dropped) to store it. The PEM loads back with
+/// [`crate::crypto::load_private_key`]; an SM2 key's signer uses the distinguishing ID
+/// [`crate::crypto::DEFAULT_DISTID`].
+///
+/// Errors: [`Error::Crypto`] when the OS random generator fails.
+///
+/// ```
+/// use fabweave::ca::{certificate_request_pem, generate_key, KeyAlgorithm};
+///
+/// # fn main() -> fabweave::error::Result<()> {
+/// let (signer, key_pem) = generate_key(KeyAlgorithm::Sm2)?;
+/// let csr = certificate_request_pem(signer.as_ref(), "user1", &["user1@org1.example.com".into()])?;
+/// assert!(csr.starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+/// assert!(key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+/// # Ok(())
+/// # }
+/// ```
+pub fn generate_key(algorithm: KeyAlgorithm) -> Result<(Arc<dyn Signer>, Zeroizing<String>)> {
+    csr::generate_key(algorithm)
+}
+
+/// A PKCS#10 certificate signing request (PEM, `-----BEGIN CERTIFICATE REQUEST-----`) as
+/// [`CaClient::enroll`] sends it, for a CA you reach by other means: subject `CN=common_name`
+/// (taken literally: `,`, `=`, `+` or `@` need no escaping), the `hosts` as subject
+/// alternative names in an extensionRequest (IP addresses; names with `@` as e-mail
+/// addresses; anything else as DNS names; none when `hosts` is empty), `signer`'s public key,
+/// signed by `signer`: ECDSA-with-SHA256 for an ECDSA P-256 signer, SM2-with-SM3 (OID
+/// 1.2.156.10197.1.501) for an SM2 one, with the signer's distinguishing ID (OpenSSL:
+/// `openssl req -verify -vfyopt distid:1234567812345678`).
+///
+/// Errors: [`Error::Crypto`] for a signer of another algorithm, a host that is not ASCII (write
+/// internationalized names in their `xn--` form; the message names the host), or a failed
+/// signature.
+pub fn certificate_request_pem(
+    signer: &dyn Signer,
+    common_name: &str,
+    hosts: &[String],
+) -> Result<String> {
+    csr::csr_pem(signer, common_name, hosts)
+}
 
 /// A client of one Fabric CA server.
 ///
@@ -262,9 +309,10 @@ impl CaClient {
         wire::ca_info(&result).map_err(|why| wire::malformed(&url, why))
     }
 
-    /// Enrolls with an enrollment ID and secret: generates a P-256 key, sends a CSR (common name
-    /// = the enrollment ID, `hosts` as subject alternative names) and returns the certificate
-    /// with the key.
+    /// Enrolls with an enrollment ID and secret: generates a key ([`EnrollRequest::key_algorithm`]:
+    /// ECDSA P-256 by default, SM2 for a GM CA), sends a CSR (common name = the enrollment ID,
+    /// `hosts` as subject alternative names; see [`certificate_request_pem`]) and returns the
+    /// certificate with the key.
     ///
     /// A certificate whose NotBefore lies in the future (clock skew) or before its CA
     /// certificate's is returned anyway, with a `tracing` warning explaining it (see
@@ -274,7 +322,7 @@ impl CaClient {
     /// secret, unknown identity, or no enrollments left), transport errors and deadlines, and
     /// [`Error::Protocol`] for an answer that holds no usable certificate.
     pub async fn enroll(&self, req: EnrollRequest) -> Result<Enrollment> {
-        let (signer, key_pem) = csr::generate_key()?;
+        let (signer, key_pem) = csr::generate_key(req.key_algorithm)?;
         let csr = csr::csr_pem(signer.as_ref(), &req.enrollment_id, &req.hosts)?;
         let body = enroll_body(
             &csr,
@@ -292,7 +340,8 @@ impl CaClient {
     }
 
     /// Reenrolls `current`: a new certificate for the same enrollment ID (the CSR's common name
-    /// is the current certificate's), authenticated by a token `current` signs. A new key is
+    /// is the current certificate's), authenticated by a token `current` signs. A new key, of
+    /// the same kind as `current`'s (SM2 for an SM2 identity, ECDSA P-256 otherwise), is
     /// generated unless [`ReenrollRequest::keep_key`] is set, in which case `current`'s signer
     /// signs the CSR and [`Enrollment::private_key_pem`] is `None`.
     ///
@@ -317,7 +366,8 @@ impl CaClient {
         let (signer, key_pem) = if req.keep_key {
             (current.signer().clone(), None)
         } else {
-            let (signer, pem) = csr::generate_key()?;
+            let algorithm = csr::key_algorithm_of(current.signer().algorithm())?;
+            let (signer, pem) = csr::generate_key(algorithm)?;
             (signer, Some(pem))
         };
         let csr = csr::csr_pem(signer.as_ref(), &id, &req.hosts)?;
@@ -817,7 +867,7 @@ mod tests {
 
     #[test]
     fn enrollments_hide_the_key_and_become_identities() {
-        let (signer, pem) = csr::generate_key().unwrap();
+        let (signer, pem) = csr::generate_key(KeyAlgorithm::P256).unwrap();
         // A certificate for the key, self-signed with rcgen from the PEM.
         let kp = rcgen::KeyPair::from_pem(&pem).unwrap();
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -55,8 +55,48 @@ impl Attribute {
     }
 }
 
+/// The kind of key pair generated locally for an enrollment.
+///
+/// ECDSA P-256 is what standard Fabric CAs issue certificates for; OSCCA ("GM") Fabric CAs
+/// expect SM2 keys, whose certificate signing requests are signed with SM2-with-SM3 (with the
+/// distinguishing ID [`crate::crypto::DEFAULT_DISTID`]).
+///
+/// ```
+/// use fabweave::ca::{EnrollRequest, KeyAlgorithm};
+///
+/// let req = EnrollRequest::new("user1", "user1pw").key_algorithm(KeyAlgorithm::Sm2);
+/// assert_eq!(req.key_algorithm, KeyAlgorithm::Sm2);
+/// assert_eq!(KeyAlgorithm::default(), KeyAlgorithm::P256);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// ECDSA on NIST P-256 (secp256r1), signing with SHA-256: the standard Fabric CA's keys.
+    #[default]
+    P256,
+    /// SM2 (GB/T 32918, curve sm2p256v1), signing with SM3: the keys of GM Fabric CAs.
+    Sm2,
+}
+
+impl KeyAlgorithm {
+    /// A short human-readable name, e.g. `ECDSA P-256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyAlgorithm::P256 => "ECDSA P-256",
+            KeyAlgorithm::Sm2 => "SM2",
+        }
+    }
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// An enrollment: the enrollment ID and secret and what to ask for. The key pair is generated
-/// locally (ECDSA P-256); only a certificate signing request leaves the machine.
+/// locally (ECDSA P-256 unless [`EnrollRequest::key_algorithm`] asks for SM2); only a
+/// certificate signing request leaves the machine.
 ///
 /// ```
 /// use fabweave::ca::EnrollRequest;
@@ -85,6 +125,8 @@ pub struct EnrollRequest {
     pub attr_reqs: Vec<AttributeRequest>,
     /// The CA to address on a server hosting several; the client's CA name when `None`.
     pub ca_name: Option<String>,
+    /// The kind of key pair to generate: ECDSA P-256 (the default) or SM2 for a GM CA.
+    pub key_algorithm: KeyAlgorithm,
 }
 
 impl EnrollRequest {
@@ -126,6 +168,12 @@ impl EnrollRequest {
         self.ca_name = Some(ca_name.into());
         self
     }
+
+    /// Sets the kind of key pair to generate (SM2 for a GM CA; ECDSA P-256 by default).
+    pub fn key_algorithm(mut self, algorithm: KeyAlgorithm) -> EnrollRequest {
+        self.key_algorithm = algorithm;
+        self
+    }
 }
 
 impl fmt::Debug for EnrollRequest {
@@ -138,12 +186,14 @@ impl fmt::Debug for EnrollRequest {
             .field("label", &self.label)
             .field("attr_reqs", &self.attr_reqs)
             .field("ca_name", &self.ca_name)
+            .field("key_algorithm", &self.key_algorithm)
             .finish()
     }
 }
 
 /// A reenrollment: a new certificate for the identity that asks (authenticated by its current
-/// certificate), with a new key unless [`ReenrollRequest::keep_key`] is set.
+/// certificate), with a new key unless [`ReenrollRequest::keep_key`] is set. A new key is of
+/// the same kind as the current one (SM2 for an SM2 identity, ECDSA P-256 otherwise).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ReenrollRequest {
