@@ -4,37 +4,12 @@
 //! and an SM2 certificate with its key forms an identity.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
+mod gmtools;
 
 use fabweave::crypto::{load_private_key, verify, verify_sm2, SignatureAlgorithm, DEFAULT_DISTID};
 use fabweave::identity::Identity;
 use fabweave::protocol::{ProposalRequest, UnsignedProposal};
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed (it is part of the test toolchain)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "openssl {args:?}: {text}");
-    text
-}
-
-fn pem_to_der(pem: &str) -> Vec<u8> {
-    use base64ct::{Base64, Encoding};
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat();
-    Base64::decode_vec(&body).unwrap()
-}
+use gmtools::{openssl, pem_to_der};
 
 #[test]
 fn fabweave_signatures_verify_with_openssl_and_back() {
@@ -131,8 +106,44 @@ fn openssl_sm2_key_formats_load() {
             "enc.pem",
         ],
     );
+    // The OSCCA way: PBES2 with SM4-CBC (PBKDF2 with HMAC-SHA256, then SHA-1 and SHA-512).
+    for (prf, file) in [
+        ("hmacWithSHA256", "sm4.pem"),
+        ("hmacWithSHA1", "sm4-sha1.pem"),
+        ("hmacWithSHA512", "sm4-sha512.pem"),
+    ] {
+        openssl(
+            d,
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                "k.pem",
+                "-v2",
+                "sm4-cbc",
+                "-v2prf",
+                prf,
+                "-passout",
+                "pass:secret",
+                "-out",
+                file,
+            ],
+        );
+    }
     openssl(d, &["ec", "-in", "k.pem", "-out", "sec1.pem"]);
     let plain = load_private_key(&std::fs::read(d.join("k.pem")).unwrap(), None).unwrap();
+    for file in ["sm4.pem", "sm4-sha1.pem", "sm4-sha512.pem"] {
+        let pem = std::fs::read(d.join(file)).unwrap();
+        let sm4 = load_private_key(&pem, Some(b"secret".as_slice())).unwrap();
+        assert_eq!(sm4.public_key_der(), plain.public_key_der(), "{file}");
+        let wrong = load_private_key(&pem, Some(b"wrong")).unwrap_err();
+        assert!(wrong.to_string().contains("passphrase"), "{file}: {wrong}");
+        let missing = load_private_key(&pem, None).unwrap_err();
+        assert!(
+            missing.to_string().contains("passphrase"),
+            "{file}: {missing}"
+        );
+    }
     let enc = load_private_key(
         &std::fs::read(d.join("enc.pem")).unwrap(),
         Some(b"secret".as_slice()),

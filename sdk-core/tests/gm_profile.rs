@@ -4,8 +4,9 @@
 //! `SM3(Z_A ‖ M)` — each checked against OpenSSL's own SM3 and SM2.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod gmtools;
+
 use std::path::Path;
-use std::process::Command;
 
 use fabweave::config::Profile;
 use fabweave::crypto::CryptoSuite;
@@ -14,31 +15,7 @@ use fabweave::identity::Identity;
 use fabweave::proto::common::{ChannelHeader, Header, SignatureHeader};
 use fabweave::proto::peer::Proposal;
 use fabweave::proto::Message;
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed (it is part of the test toolchain)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "openssl {args:?}: {text}");
-    text
-}
-
-/// OpenSSL's SM3 of a file, as lower-case hex.
-fn openssl_sm3(dir: &Path, file: &str) -> String {
-    let out = openssl(dir, &["dgst", "-sm3", "-r", file]);
-    out.split_whitespace().next().unwrap().to_owned()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use gmtools::{hex, openssl, openssl_sm3};
 
 #[tokio::test]
 async fn gm_profile_makes_proposals_a_bcs_gm_network_accepts() {
@@ -203,4 +180,64 @@ organizations:
         .await
         .unwrap();
     assert_eq!(client.crypto_suite(), CryptoSuite::FABRIC);
+}
+
+/// `client.cryptoSuite` names one of the suites the GM forks need; the client's identity then
+/// signs that way (here `e = SM3(M)`, which never verifies as standard SM2), and an unknown
+/// name is refused with the list of known ones.
+#[tokio::test]
+async fn profile_names_a_fork_suite() {
+    use fabweave::crypto::{verify, verify_with, Sm2Digest};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    openssl(d, &["genpkey", "-algorithm", "SM2", "-out", "user.key"]);
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "user.key",
+            "-sm3",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-subj",
+            "/CN=user1",
+            "-days",
+            "1",
+            "-out",
+            "user.pem",
+        ],
+    );
+    let identity =
+        Identity::from_files("Org1MSP", d.join("user.pem"), d.join("user.key"), None).unwrap();
+    let text = |suite: &str| {
+        format!(
+            "client:\n  organization: org1\n  cryptoSuite: {suite}\n\
+             organizations:\n  org1: {{mspid: Org1MSP}}\n"
+        )
+    };
+    let options = fabweave::config::LoadOptions::default();
+    let profile = Profile::from_text(&text("gm-sm3-prehash"), d, &options).unwrap();
+    let client = Client::builder(profile)
+        .identity(identity.clone())
+        .discovery(false)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.crypto_suite(), CryptoSuite::GM_SM3_PREHASH);
+    let spki = identity.certificate().public_key_der();
+    let signature = client.identity().sign(b"proposal bytes").unwrap();
+    verify_with(spki, b"proposal bytes", &signature, Sm2Digest::Sm3).unwrap();
+    assert!(verify(spki, b"proposal bytes", &signature).is_err());
+    // The identity given stays standard.
+    verify(spki, b"x", &identity.sign(b"x").unwrap()).unwrap();
+
+    let err = Profile::from_text(&text("gm-nonsense"), d, &options).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("client.cryptoSuite") && message.contains("bcs-gm-tjfoc132"),
+        "{message}"
+    );
 }

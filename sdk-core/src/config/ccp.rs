@@ -31,7 +31,10 @@ pub(crate) fn client(doc: &Node, ctx: &mut Ctx<'_>) -> ClientSettings {
             Severity::Error,
         ),
         system_cert_pool: false,
-        crypto: CryptoSettings::default(),
+        crypto: CryptoSettings {
+            suite: super::sdkgo::named_suite(at(&["cryptoSuite"]), ctx),
+            ..CryptoSettings::default()
+        },
         crypto_config_path: None,
         logging_level: None,
     }

@@ -141,6 +141,9 @@ pub struct CryptoSettings {
     pub hash_family: HashFamily,
     /// Security level in bits (`level`), 256 when absent.
     pub level: u32,
+    /// A crypto suite named by the profile (`client.cryptoSuite`, a fabweave key; one of
+    /// `crate::crypto::CryptoSuite::ALL`), overriding the choice from the provider and key.
+    pub suite: Option<String>,
 }
 
 impl Default for CryptoSettings {
@@ -149,6 +152,7 @@ impl Default for CryptoSettings {
             provider: CryptoProvider::Software,
             hash_family: HashFamily::Sha2,
             level: 256,
+            suite: None,
         }
     }
 }

@@ -159,6 +159,7 @@ pub(crate) fn client(doc: &Node, ctx: &mut Ctx<'_>) -> ClientSettings {
             }
         }
     }
+    crypto.suite = named_suite(at(&["cryptoSuite"]), ctx);
 
     ClientSettings {
         organization,
@@ -173,6 +174,29 @@ pub(crate) fn client(doc: &Node, ctx: &mut Ctx<'_>) -> ClientSettings {
             Severity::Warning,
         ),
     }
+}
+
+/// `client.cryptoSuite` (a fabweave key, in every profile format): the name of a crypto suite,
+/// checked against the known ones.
+pub(crate) fn named_suite(node: Option<&Node>, ctx: &mut Ctx<'_>) -> Option<String> {
+    let key = "client.cryptoSuite";
+    let name = ctx.string(node, key, Severity::Error)?;
+    if crate::crypto::CryptoSuite::by_name(&name).is_some() {
+        return Some(name);
+    }
+    ctx.report(
+        Severity::Error,
+        key,
+        node,
+        ConfigProblem::InvalidValue {
+            expected: format!(
+                "a fabweave crypto suite: {}",
+                crate::crypto::CryptoSuite::names()
+            ),
+            found: format!("`{name}`"),
+        },
+    );
+    None
 }
 
 /// `entityMatchers:`.

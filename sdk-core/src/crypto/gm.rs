@@ -18,12 +18,93 @@ use crate::error::{Error, Result};
 /// expect): `1234567812345678`.
 pub const DEFAULT_DISTID: &str = "1234567812345678";
 
-/// An SM2 private key that signs messages: `SM3(Z_A ‖ M)` with its distinguishing ID, DER
-/// output. The private scalar is zeroized on drop.
+/// How an SM2 signature turns the message into the value `e` it signs. GB/T 32918 says
+/// `e = SM3(Z_A ‖ M)`; GM Fabric forks and the Go library most of them link (tjfoc/gmsm) have
+/// done it other ways over the years, and a signature made one way verifies only the same way.
+/// See `CryptoSuite` for the combinations seen on real networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Sm2Digest {
+    /// `e = SM3(Z_A ‖ M)`, `Z_A` over the distinguishing ID and every coordinate as 32 bytes:
+    /// the standard, as OpenSSL, tjfoc/gmsm ≥ 1.4 and Huawei BCS compute it.
+    #[default]
+    Standard,
+    /// `e = SM3(Z_A ‖ M)` with `Z_A` over an empty ID (`ENTL = 0`), whatever the signer's ID:
+    /// tjfoc/gmsm 1.2.0–1.3.0 and the forks that vendored it.
+    EmptyId,
+    /// `e = SM3(Z_A ‖ M)` with the public key's Y written without its leading zero bytes in
+    /// `Z_A` (X is padded): tjfoc/gmsm ≤ 1.3.2, which Huawei's BCS Go SDK pins. It differs from
+    /// [`Sm2Digest::Standard`] only for the one key in 256 whose Y is below 2^248.
+    UnpaddedY,
+    /// `e = SM3(M)`, no `Z_A`: forks whose MSP hashes first and hands the digest to a raw SM2.
+    Sm3,
+    /// `e = SHA-256(M)`, no `Z_A`: the 2018 GM forks (tjfoc's Fabric 1.1 fork).
+    Sha256,
+}
+
+impl Sm2Digest {
+    /// Every variant.
+    pub const ALL: [Sm2Digest; 5] = [
+        Sm2Digest::Standard,
+        Sm2Digest::EmptyId,
+        Sm2Digest::UnpaddedY,
+        Sm2Digest::Sm3,
+        Sm2Digest::Sha256,
+    ];
+
+    /// The variant's name: `standard`, `empty-id`, `unpadded-y`, `sm3`, `sha256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sm2Digest::Standard => "standard",
+            Sm2Digest::EmptyId => "empty-id",
+            Sm2Digest::UnpaddedY => "unpadded-y",
+            Sm2Digest::Sm3 => "sm3",
+            Sm2Digest::Sha256 => "sha256",
+        }
+    }
+
+    /// A variant by its [`name`](Sm2Digest::name) (case-insensitive).
+    pub fn by_name(name: &str) -> Option<Sm2Digest> {
+        Sm2Digest::ALL
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(name))
+    }
+
+    /// `e` for `message` signed by `public` with distinguishing ID `distid` (ignored by the
+    /// variants that do not use it).
+    pub fn e(self, distid: &str, public: &sm2::PublicKey, message: &[u8]) -> Result<[u8; 32]> {
+        let za = match self {
+            Sm2Digest::Standard => z_a(distid, public)?,
+            Sm2Digest::EmptyId => z_a("", public)?,
+            Sm2Digest::UnpaddedY => z_a_with(distid, public, false)?,
+            Sm2Digest::Sm3 => return Ok(sm3(message)),
+            Sm2Digest::Sha256 => return Ok(super::sha256(message)),
+        };
+        Ok(e_from_za(&za, message))
+    }
+}
+
+impl std::fmt::Display for Sm2Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn e_from_za(za: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    Sm3::new()
+        .chain_update(za)
+        .chain_update(message)
+        .finalize()
+        .into()
+}
+
+/// An SM2 private key that signs messages: by default `SM3(Z_A ‖ M)` with its distinguishing
+/// ID (see [`Sm2Digest`] for the others), DER output. The private scalar is zeroized on drop.
 pub struct Sm2Signer {
     secret: sm2::SecretKey,
     public: sm2::PublicKey,
     distid: String,
+    digest: Sm2Digest,
     za: [u8; 32],
 }
 
@@ -31,6 +112,7 @@ impl std::fmt::Debug for Sm2Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sm2Signer")
             .field("distid", &self.distid)
+            .field("digest", &self.digest)
             .field("z_a", &super::hex(&self.za))
             .finish_non_exhaustive()
     }
@@ -48,8 +130,30 @@ impl Sm2Signer {
             secret,
             public,
             distid,
+            digest: Sm2Digest::Standard,
             za,
         })
+    }
+
+    /// The same key computing `e` the [`Sm2Digest`] way (for networks whose peers do).
+    pub fn with_digest(&self, digest: Sm2Digest) -> Result<Sm2Signer> {
+        let za = match digest {
+            Sm2Digest::EmptyId => z_a("", &self.public)?,
+            Sm2Digest::UnpaddedY => z_a_with(&self.distid, &self.public, false)?,
+            _ => z_a(&self.distid, &self.public)?,
+        };
+        Ok(Sm2Signer {
+            secret: self.secret.clone(),
+            public: self.public,
+            distid: self.distid.clone(),
+            digest,
+            za,
+        })
+    }
+
+    /// How this signer computes `e`.
+    pub fn digest_variant(&self) -> Sm2Digest {
+        self.digest
     }
 
     /// A signer for a 32-byte big-endian private scalar.
@@ -70,13 +174,16 @@ impl Sm2Signer {
         self.za
     }
 
-    /// `e = SM3(Z_A ‖ message)`, the value the signature is computed over.
+    /// `e`, the value the signature over `message` is computed over: `SM3(Z_A ‖ message)` for
+    /// the `Z_A` variants, the plain digest for the others.
     pub fn digest(&self, message: &[u8]) -> [u8; 32] {
-        Sm3::new()
-            .chain_update(self.za)
-            .chain_update(message)
-            .finalize()
-            .into()
+        match self.digest {
+            Sm2Digest::Sm3 => sm3(message),
+            Sm2Digest::Sha256 => super::sha256(message),
+            Sm2Digest::Standard | Sm2Digest::EmptyId | Sm2Digest::UnpaddedY => {
+                e_from_za(&self.za, message)
+            }
+        }
     }
 
     /// Signs a precomputed `e` (for networks whose peers hash differently; see the crypto
@@ -99,10 +206,22 @@ impl Signer for Sm2Signer {
     fn public_key_der(&self) -> Vec<u8> {
         spki_der(&self.public)
     }
+
+    fn with_sm2_digest(&self, digest: Sm2Digest) -> Option<Result<std::sync::Arc<dyn Signer>>> {
+        Some(
+            self.with_digest(digest)
+                .map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn Signer>),
+        )
+    }
 }
 
 /// `Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ x_G ‖ y_G ‖ x_A ‖ y_A)`, every field element as 32 bytes.
 pub fn z_a(distid: &str, public: &sm2::PublicKey) -> Result<[u8; 32]> {
+    z_a_with(distid, public, true)
+}
+
+/// `Z_A`, with `y_A` left-padded to 32 bytes (`pad_y`, the standard) or not (tjfoc/gmsm ≤ 1.3.2).
+fn z_a_with(distid: &str, public: &sm2::PublicKey, pad_y: bool) -> Result<[u8; 32]> {
     let bits = distid
         .len()
         .checked_mul(8)
@@ -127,7 +246,12 @@ pub fn z_a(distid: &str, public: &sm2::PublicKey) -> Result<[u8; 32]> {
     h.update(hex32(GX));
     h.update(hex32(GY));
     h.update(x);
-    h.update(y);
+    if pad_y {
+        h.update(y);
+    } else {
+        let first = y.iter().position(|b| *b != 0).unwrap_or(y.len());
+        h.update(&y[first..]);
+    }
     Ok(h.finalize().into())
 }
 
@@ -250,21 +374,65 @@ pub(crate) fn parse_der_signature(der: &[u8]) -> Option<([u8; 32], [u8; 32])> {
 }
 
 /// Verifies an SM2 signature (DER) over `message` by the public key in `spki_der`, with the
-/// distinguishing ID `distid`.
+/// distinguishing ID `distid` and the standard `e = SM3(Z_A ‖ M)`.
 pub fn verify_sm2(spki_der: &[u8], message: &[u8], signature: &[u8], distid: &str) -> Result<()> {
-    use sm2::dsa::signature::Verifier;
+    verify_sm2_with(spki_der, message, signature, distid, Sm2Digest::Standard)
+}
+
+/// Verifies an SM2 signature (DER) over `message` by the public key in `spki_der`, computing
+/// `e` the `digest` way with the distinguishing ID `distid`. Any S is accepted (SM2 has no
+/// low-S rule).
+pub fn verify_sm2_with(
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    distid: &str,
+    digest: Sm2Digest,
+) -> Result<()> {
     use sm2::elliptic_curve::pkcs8::DecodePublicKey;
     let crypto = |m: &str| Error::Crypto { message: m.into() };
     let public = sm2::PublicKey::from_public_key_der(spki_der)
         .map_err(|_| crypto("malformed SM2 public key"))?;
     let (r, s) = parse_der_signature(signature)
         .ok_or_else(|| crypto("malformed SM2 signature: expected DER SEQUENCE { r, s }"))?;
-    let sig = sm2::dsa::Signature::from_scalars(r, s)
-        .map_err(|_| crypto("SM2 signature has r or s out of range"))?;
-    let key = sm2::dsa::VerifyingKey::new(distid, public)
-        .map_err(|_| crypto("unusable SM2 public key"))?;
-    key.verify(message, &sig)
-        .map_err(|_| crypto("the SM2 signature does not verify"))
+    let e = digest.e(distid, &public, message)?;
+    verify_e(&public, &e, &r, &s).map_err(|m| {
+        crypto(&format!(
+            "the SM2 signature does not verify{m} (distinguishing ID `{distid}`, digest {digest})"
+        ))
+    })
+}
+
+/// The SM2 verification equation: with `t = r + s`, `(x1, _) = s·G + t·P`, accept iff
+/// `(e + x1) mod n = r`. `Err` holds a detail for the message.
+fn verify_e(
+    public: &sm2::PublicKey,
+    e: &[u8; 32],
+    r: &[u8; 32],
+    s: &[u8; 32],
+) -> std::result::Result<(), &'static str> {
+    let scalar = |b: &[u8; 32]| {
+        Option::<Scalar>::from(Scalar::from_repr(*FieldBytes::from_slice(b)))
+            .filter(|v| !bool::from(v.is_zero()))
+    };
+    let (Some(r), Some(s)) = (scalar(r), scalar(s)) else {
+        return Err(": r or s is out of range");
+    };
+    let t = r + s;
+    if bool::from(t.is_zero()) {
+        return Err(": r + s = n");
+    }
+    let point = ProjectivePoint::generator() * s + public.to_projective() * t;
+    if bool::from(point.is_identity()) {
+        return Err("");
+    }
+    let x1 = point.to_affine().x();
+    let e = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(e));
+    if e + <Scalar as Reduce<U256>>::reduce_bytes(&x1) == r {
+        Ok(())
+    } else {
+        Err("")
+    }
 }
 
 /// The DER `SubjectPublicKeyInfo` of an SM2 key: id-ecPublicKey with the SM2 curve OID.
@@ -327,12 +495,97 @@ mod tests {
             signer.digest(b"message digest").to_vec(),
             unhex("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640")
         );
-        // Signatures verify with the sm2 crate's own Z_A, and not with another ID.
+        // Signatures verify with the sm2 crate's own Z_A and verifier, and not with another ID.
         let sig = signer.sign(b"message digest").unwrap();
         let spki = signer.public_key_der();
+        {
+            use sm2::dsa::signature::Verifier;
+            let (r, s) = parse_der_signature(&sig).unwrap();
+            let theirs = sm2::dsa::Signature::from_scalars(r, s).unwrap();
+            let key = sm2::dsa::VerifyingKey::new(DEFAULT_DISTID, signer.public).unwrap();
+            key.verify(b"message digest", &theirs).unwrap();
+        }
+        // The published (r, s) verifies with ours; (r, n − s) does not.
+        let r = unhex("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3");
+        let s = unhex("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA");
+        let published = der_signature(&r, &s);
+        verify_sm2(&spki, b"message digest", &published, DEFAULT_DISTID).unwrap();
+        let s_neg =
+            -Option::<Scalar>::from(Scalar::from_repr(*FieldBytes::from_slice(&s))).unwrap();
+        let flipped = der_signature(&r, &s_neg.to_repr());
+        assert!(verify_sm2(&spki, b"message digest", &flipped, DEFAULT_DISTID).is_err());
         verify_sm2(&spki, b"message digest", &sig, DEFAULT_DISTID).unwrap();
         assert!(verify_sm2(&spki, b"message digest", &sig, "other").is_err());
         assert!(verify_sm2(&spki, b"message digesT", &sig, DEFAULT_DISTID).is_err());
+    }
+
+    #[test]
+    fn digest_variants() {
+        let d = unhex("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8");
+        let standard = Sm2Signer::from_bytes(&d, DEFAULT_DISTID).unwrap();
+        // The published Z_A of this key with an empty ID.
+        let empty = standard.with_digest(Sm2Digest::EmptyId).unwrap();
+        assert_eq!(
+            empty.z_a().to_vec(),
+            unhex("F2A1724ED3D6767E22FCD19BFB33CD8AF34F59AD7FDC8747CCE6ACACD414F1F9")
+        );
+        // This key's Y starts with 0xCC: padding changes nothing.
+        let unpadded = standard.with_digest(Sm2Digest::UnpaddedY).unwrap();
+        assert_eq!(unpadded.z_a(), standard.z_a());
+        let m = b"message digest";
+        assert_eq!(
+            standard.with_digest(Sm2Digest::Sm3).unwrap().digest(m),
+            sm3(m)
+        );
+        assert_eq!(
+            standard.with_digest(Sm2Digest::Sha256).unwrap().digest(m),
+            crate::crypto::sha256(m)
+        );
+        // Each variant's signature verifies its own way and no other way (the padded and
+        // unpadded Z_A agree for this key, so those two accept each other's).
+        let spki = standard.public_key_der();
+        for v in Sm2Digest::ALL {
+            let signer = standard.with_digest(v).unwrap();
+            assert_eq!(
+                signer.digest(m),
+                v.e(DEFAULT_DISTID, &standard.public, m).unwrap()
+            );
+            let sig = signer.sign(m).unwrap();
+            for w in Sm2Digest::ALL {
+                let same = v == w
+                    || matches!(
+                        (v, w),
+                        (Sm2Digest::Standard, Sm2Digest::UnpaddedY)
+                            | (Sm2Digest::UnpaddedY, Sm2Digest::Standard)
+                    );
+                let ok = verify_sm2_with(&spki, m, &sig, DEFAULT_DISTID, w).is_ok();
+                assert_eq!(ok, same, "signed {v}, verified {w}");
+            }
+            assert_eq!(Sm2Digest::by_name(&v.name().to_uppercase()), Some(v));
+        }
+    }
+
+    #[test]
+    fn unpadded_y_differs_for_short_y() {
+        // Find a key whose Y has a leading zero byte (one in 256).
+        let mut seed = 1u32;
+        let signer = loop {
+            let mut d = [0u8; 32];
+            d[28..].copy_from_slice(&seed.to_be_bytes());
+            d[0] = 0x11;
+            let s = Sm2Signer::from_bytes(&d, DEFAULT_DISTID).unwrap();
+            let point = s.public.as_affine().to_encoded_point(false);
+            if point.y().unwrap()[0] == 0 {
+                break s;
+            }
+            seed += 1;
+        };
+        let unpadded = signer.with_digest(Sm2Digest::UnpaddedY).unwrap();
+        assert_ne!(unpadded.z_a(), signer.z_a());
+        let spki = signer.public_key_der();
+        let sig = unpadded.sign(b"m").unwrap();
+        verify_sm2_with(&spki, b"m", &sig, DEFAULT_DISTID, Sm2Digest::UnpaddedY).unwrap();
+        assert!(verify_sm2(&spki, b"m", &sig, DEFAULT_DISTID).is_err());
     }
 
     #[test]

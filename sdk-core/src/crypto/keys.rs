@@ -169,6 +169,12 @@ fn sm2_from_sec1(der: &[u8]) -> Result<DecodedKey> {
 }
 
 fn decode_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<DecodedKey> {
+    if let Some(sm4) = Sm4Pbes2::parse(der) {
+        let Some(passphrase) = passphrase else {
+            return Err(problem(IdentityProblem::PassphraseRequired));
+        };
+        return sm4.decrypt(passphrase);
+    }
     let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der)
         .map_err(|e| malformed(format!("not an encrypted PKCS#8 private key: {e}")))?;
     let Some(passphrase) = passphrase else {
@@ -197,6 +203,108 @@ fn decode_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<Decod
         Err(e) => return Err(malformed(format!("cannot decrypt: {e}"))),
     };
     decode_pkcs8(plain).map_err(garbage_is_wrong_passphrase)
+}
+
+/// The object identifier of SM4 in CBC mode (GM/T 0006).
+const SM4_CBC_OID: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.156.10197.1.104.2");
+
+/// The most PBKDF2 iterations a key file may ask for (a hostile file must not hang the caller).
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+/// An encrypted PKCS#8 key under PBES2 with PBKDF2 and SM4-CBC, as OSCCA tools and
+/// `openssl pkcs8 -topk8 -v2 sm4-cbc` write it (the `pkcs5` crate knows only AES and DES).
+struct Sm4Pbes2<'a> {
+    kdf: pkcs5::pbes2::Pbkdf2Params<'a>,
+    iv: &'a [u8],
+    data: &'a [u8],
+}
+
+impl<'a> Sm4Pbes2<'a> {
+    /// The parts of `der`, or `None` when it is not PBES2 with SM4-CBC.
+    fn parse(der: &'a [u8]) -> Option<Sm4Pbes2<'a>> {
+        use der::asn1::OctetStringRef;
+        use der::{Decode, Reader, SliceReader};
+        use pkcs8::spki::AlgorithmIdentifierRef;
+        let mut reader = SliceReader::new(der).ok()?;
+        let (alg, data) = reader
+            .sequence(|r| {
+                let alg = AlgorithmIdentifierRef::decode(r)?;
+                let data = OctetStringRef::decode(r)?;
+                Ok((alg, data))
+            })
+            .ok()?;
+        if alg.oid != pkcs5::pbes2::PBES2_OID {
+            return None;
+        }
+        let (kdf, enc) = alg
+            .parameters?
+            .sequence(|r| {
+                let kdf = AlgorithmIdentifierRef::decode(r)?;
+                let enc = AlgorithmIdentifierRef::decode(r)?;
+                Ok((kdf, enc))
+            })
+            .ok()?;
+        if enc.oid != SM4_CBC_OID {
+            return None;
+        }
+        let iv = enc.parameters?.decode_as::<OctetStringRef<'a>>().ok()?;
+        let pkcs5::pbes2::Kdf::Pbkdf2(kdf) = pkcs5::pbes2::Kdf::try_from(kdf).ok()? else {
+            return None;
+        };
+        Some(Sm4Pbes2 {
+            kdf,
+            iv: iv.as_bytes(),
+            data: data.as_bytes(),
+        })
+    }
+
+    fn decrypt(&self, passphrase: &[u8]) -> Result<DecodedKey> {
+        use pkcs5::pbes2::Pbkdf2Prf;
+        if self.kdf.iteration_count > MAX_PBKDF2_ITERATIONS {
+            return Err(malformed(format!(
+                "the key file asks for {} PBKDF2 iterations (at most {MAX_PBKDF2_ITERATIONS} \
+                 are accepted); {REENCRYPT_HINT}",
+                self.kdf.iteration_count
+            )));
+        }
+        if self.kdf.key_length.is_some_and(|l| l != 16) || self.iv.len() != 16 {
+            return Err(malformed(
+                "SM4-CBC encryption with a key or IV that is not 16 bytes",
+            ));
+        }
+        let mut key = Zeroizing::new([0u8; 16]);
+        let (salt, rounds) = (self.kdf.salt, self.kdf.iteration_count);
+        match self.kdf.prf {
+            Pbkdf2Prf::HmacWithSha1 => {
+                pbkdf2::pbkdf2_hmac::<sha1::Sha1>(passphrase, salt, rounds, key.as_mut())
+            }
+            Pbkdf2Prf::HmacWithSha224 => {
+                pbkdf2::pbkdf2_hmac::<sha2::Sha224>(passphrase, salt, rounds, key.as_mut())
+            }
+            Pbkdf2Prf::HmacWithSha256 => {
+                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(passphrase, salt, rounds, key.as_mut())
+            }
+            Pbkdf2Prf::HmacWithSha384 => {
+                pbkdf2::pbkdf2_hmac::<sha2::Sha384>(passphrase, salt, rounds, key.as_mut())
+            }
+            Pbkdf2Prf::HmacWithSha512 => {
+                pbkdf2::pbkdf2_hmac::<sha2::Sha512>(passphrase, salt, rounds, key.as_mut())
+            }
+            other => {
+                return Err(malformed(format!(
+                    "the key file's PBKDF2 uses {other:?}, which fabweave does not know; \
+                     {REENCRYPT_HINT}"
+                )))
+            }
+        }
+        let mut buffer = Zeroizing::new(self.data.to_vec());
+        let plain = cbc::Decryptor::<sm4::Sm4>::new_from_slices(key.as_ref(), self.iv)
+            .map_err(|_| malformed("SM4-CBC key or IV of the wrong size"))?
+            .decrypt_padded_mut::<Pkcs7>(&mut buffer)
+            .map_err(|_| problem(IdentityProblem::WrongPassphrase))?;
+        decode_pkcs8(plain).map_err(garbage_is_wrong_passphrase)
+    }
 }
 
 /// After a decryption that "succeeded", a key that does not parse means the passphrase was wrong
@@ -299,6 +407,30 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn sm4_published_vectors() {
+        // GB/T 32907-2016 examples 1 and 2: key = plaintext = 0123456789abcdeffedcba9876543210.
+        use sm4::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+        let key = unhex("0123456789abcdeffedcba9876543210");
+        let cipher = sm4::Sm4::new_from_slice(&key).unwrap();
+        let mut block = sm4::cipher::generic_array::GenericArray::clone_from_slice(&key);
+        cipher.encrypt_block(&mut block);
+        assert_eq!(block.to_vec(), unhex("681edf34d206965e86b3e94f536e4246"));
+        cipher.decrypt_block(&mut block);
+        assert_eq!(block.to_vec(), key);
+        for _ in 0..1_000_000 {
+            cipher.encrypt_block(&mut block);
+        }
+        assert_eq!(block.to_vec(), unhex("595298c7c6fd271f0402f804c33d3f66"));
+    }
 
     #[test]
     fn evp_bytes_to_key_matches_openssl() {

@@ -35,7 +35,7 @@ use std::fmt;
 use sha2::Digest;
 
 pub use ecdsa_p256::P256Signer;
-pub use gm::{sm3, verify_sm2, z_a, Sm2Signer, DEFAULT_DISTID};
+pub use gm::{sm3, verify_sm2, verify_sm2_with, z_a, Sm2Digest, Sm2Signer, DEFAULT_DISTID};
 pub use keys::load_private_key;
 pub use suite::CryptoSuite;
 
@@ -79,6 +79,15 @@ pub trait Signer: Send + Sync + fmt::Debug {
     /// signer's public key. See [`same_public_key`].
     fn matches_public_key(&self, spki_der: &[u8]) -> bool {
         same_public_key(&self.public_key_der(), spki_der)
+    }
+
+    /// The same key signing with SM2 that computes `e` the `digest` way, for networks whose
+    /// peers sign and verify like that (see [`CryptoSuite`]). `None` when this signer cannot:
+    /// it is not SM2, or it hashes on its own (an HSM or remote signer); SM2 signers in memory
+    /// ([`Sm2Signer`]) can.
+    fn with_sm2_digest(&self, digest: Sm2Digest) -> Option<Result<std::sync::Arc<dyn Signer>>> {
+        let _ = digest;
+        None
     }
 }
 
@@ -184,10 +193,27 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 /// Errors are [`Error::Crypto`]: unsupported key type, malformed public key or signature, high S,
 /// or a signature that does not verify.
 pub fn verify(public_key_der: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
+    verify_with(public_key_der, message, signature, Sm2Digest::Standard)
+}
+
+/// [`verify`], with SM2 signatures checked the `sm2_digest` way (with the default
+/// distinguishing ID where the variant uses one). ECDSA signatures are checked as by [`verify`].
+pub fn verify_with(
+    public_key_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    sm2_digest: Sm2Digest,
+) -> Result<()> {
     match oid::describe_spki(public_key_der) {
         Ok(oid::KeyType::P256) => ecdsa_p256::verify(public_key_der, message, signature),
         // SM2 with the standard distinguishing ID (see `verify_sm2` for another).
-        Ok(oid::KeyType::Sm2) => gm::verify_sm2(public_key_der, message, signature, DEFAULT_DISTID),
+        Ok(oid::KeyType::Sm2) => gm::verify_sm2_with(
+            public_key_der,
+            message,
+            signature,
+            DEFAULT_DISTID,
+            sm2_digest,
+        ),
         Ok(other) => Err(Error::Crypto {
             message: format!(
                 "cannot verify a signature made with a {} key; fabweave verifies ECDSA P-256 and SM2",

@@ -165,6 +165,7 @@ impl ClientBuilder {
                 suite
             }
         };
+        let identity = sm2_identity_for(identity, suite)?;
         let connections = Connections::new(client_tls, self.deadlines.connect)
             .with_cert_hash(suite.tls_cert_hash);
         let hub = CommitHub::new(connections.clone(), identity.clone());
@@ -619,10 +620,10 @@ impl Inner {
                             Some((target(&route.peers[i]), Ok(resp)))
                         })
                         .collect();
-                    return protocol::check_endorsements(
+                    return protocol::check_endorsements_with(
                         proposal,
                         chosen,
-                        self.verify_endorsements,
+                        self.verify_endorsements.then_some(self.suite.sm2_digest),
                     );
                 }
                 let Some((i, answer)) = asked.next().await else {
@@ -641,10 +642,10 @@ impl Inner {
                         Answer::PeerFailure(message) => plan.failed(i, message),
                         // The chaincode said no: another peer would say the same.
                         Answer::ChaincodeError => {
-                            return protocol::check_endorsements(
+                            return protocol::check_endorsements_with(
                                 proposal,
                                 vec![(target(peer), Ok(resp))],
-                                self.verify_endorsements,
+                                self.verify_endorsements.then_some(self.suite.sm2_digest),
                             )
                         }
                     },
@@ -1028,4 +1029,26 @@ fn random_index(n: usize) -> usize {
         return 0;
     }
     (u64::from_le_bytes(b) % n as u64) as usize
+}
+
+/// The identity, its SM2 signer switched to the suite's way of computing `e` when the suite
+/// is not the standard one. An SM2 signer that cannot switch (one that hashes on its own) is a
+/// configuration error naming the suite.
+fn sm2_identity_for(identity: Identity, suite: CryptoSuite) -> Result<Identity> {
+    let signer = identity.signer();
+    if suite.sm2_digest == crate::crypto::Sm2Digest::Standard
+        || signer.algorithm() != crate::crypto::SignatureAlgorithm::Sm2Sm3
+    {
+        return Ok(identity);
+    }
+    match signer.with_sm2_digest(suite.sm2_digest) {
+        Some(switched) => identity.with_signer(switched?),
+        None => Err(Error::Crypto {
+            message: format!(
+                "the crypto suite {} signs SM2 over {} digests, but the identity's signer \
+                 computes its own; use an in-memory SM2 key or the bcs-gm suite",
+                suite.name, suite.sm2_digest
+            ),
+        }),
+    }
 }

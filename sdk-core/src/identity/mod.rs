@@ -88,6 +88,22 @@ impl Identity {
         })
     }
 
+    /// The same identity (MSP ID, certificate) with another signer for the same key, e.g. an
+    /// SM2 signer that hashes the way a network's crypto suite asks. Errors as [`Identity::new`]
+    /// when the signer holds another key.
+    pub fn with_signer(&self, signer: Arc<dyn Signer>) -> Result<Identity> {
+        if !signer.matches_public_key(self.certificate.public_key_der()) {
+            return Err(Error::identity(
+                self.source.clone(),
+                IdentityProblem::KeyCertMismatch { certificate: None },
+            ));
+        }
+        Ok(Identity {
+            signer,
+            ..self.clone()
+        })
+    }
+
     /// An identity from a PEM certificate (the first one, if several; DER is accepted too) and a
     /// PEM or DER private key; `passphrase` decrypts an encrypted key. See
     /// [`crate::crypto::P256Signer::from_pem`] for the key formats.

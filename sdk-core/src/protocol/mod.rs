@@ -37,6 +37,7 @@ pub use proposal::{
     compute_tx_id, compute_tx_id_with, new_nonce, ProposalRequest, UnsignedProposal, NONCE_LEN,
 };
 pub use response::{
-    check_endorsements, evaluation_payload, Endorsed, PeerTarget, ENDORSEMENTS_DIFFER,
+    check_endorsements, check_endorsements_with, evaluation_payload, Endorsed, PeerTarget,
+    ENDORSEMENTS_DIFFER,
 };
 pub use transaction::{validation_code_name, UnsignedTransaction};

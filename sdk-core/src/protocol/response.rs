@@ -3,7 +3,7 @@
 
 use prost::Message;
 
-use crate::crypto::{hex, sha256, verify};
+use crate::crypto::{hex, sha256, verify_with, Sm2Digest};
 use crate::error::{Error, PeerFailure, Result};
 use crate::identity::Certificate;
 use crate::proto::kvrwset::KvrwSet;
@@ -146,6 +146,20 @@ pub fn check_endorsements(
     answers: Vec<(PeerTarget, Result<ProposalResponse, String>)>,
     verify_signatures: bool,
 ) -> Result<Endorsed> {
+    check_endorsements_with(
+        proposal,
+        answers,
+        verify_signatures.then_some(Sm2Digest::Standard),
+    )
+}
+
+/// [`check_endorsements`], verifying signatures when `verify` is set, with SM2 endorsements
+/// checked the [`Sm2Digest`] way the network's crypto suite says (ECDSA ones as usual).
+pub fn check_endorsements_with(
+    proposal: &UnsignedProposal,
+    answers: Vec<(PeerTarget, Result<ProposalResponse, String>)>,
+    verify: Option<Sm2Digest>,
+) -> Result<Endorsed> {
     let tx_id = proposal.tx_id();
     if answers.is_empty() {
         return Err(endorse_error(
@@ -158,7 +172,7 @@ pub fn check_endorsements(
     let mut accepted = Vec::with_capacity(total);
     let mut failures = Vec::new();
     for (peer, answer) in answers {
-        match check_one(proposal, peer, answer, verify_signatures) {
+        match check_one(proposal, peer, answer, verify) {
             Ok(a) => accepted.push(a),
             Err(f) => failures.push(f),
         }
@@ -302,7 +316,7 @@ fn check_one(
     proposal: &UnsignedProposal,
     peer: PeerTarget,
     answer: Result<ProposalResponse, String>,
-    verify_signatures: bool,
+    verify: Option<Sm2Digest>,
 ) -> Result<Accepted, PeerFailure> {
     let answer = match answer {
         Ok(a) => a,
@@ -334,8 +348,8 @@ fn check_one(
             ),
         ));
     }
-    if verify_signatures {
-        verify_endorsement(&peer, &answer.payload, &endorsement)
+    if let Some(sm2_digest) = verify {
+        verify_endorsement(&peer, &answer.payload, &endorsement, sm2_digest)
             .map_err(|message| peer.failure(status, message))?;
     }
     Ok(Accepted {
@@ -352,6 +366,7 @@ fn verify_endorsement(
     peer: &PeerTarget,
     payload: &[u8],
     endorsement: &Endorsement,
+    sm2_digest: Sm2Digest,
 ) -> Result<(), String> {
     let identity = SerializedIdentity::decode(endorsement.endorser.as_slice()).map_err(|e| {
         format!(
@@ -368,7 +383,13 @@ fn verify_endorsement(
     let mut message = Vec::with_capacity(payload.len() + endorsement.endorser.len());
     message.extend_from_slice(payload);
     message.extend_from_slice(&endorsement.endorser);
-    verify(cert.public_key_der(), &message, &endorsement.signature).map_err(|e| {
+    verify_with(
+        cert.public_key_der(),
+        &message,
+        &endorsement.signature,
+        sm2_digest,
+    )
+    .map_err(|e| {
         let reason = match e {
             Error::Crypto { message } => message,
             other => other.to_string(),
