@@ -422,7 +422,12 @@ fn verify_e(
     if bool::from(t.is_zero()) {
         return Err(": r + s = n");
     }
-    let point = ProjectivePoint::generator() * s + public.to_projective() * t;
+    let point = <ProjectivePoint as sm2::elliptic_curve::ops::LinearCombination>::lincomb(
+        &ProjectivePoint::generator(),
+        &s,
+        &public.to_projective(),
+        &t,
+    );
     if bool::from(point.is_identity()) {
         return Err("");
     }
