@@ -534,18 +534,30 @@ impl Error {
         }
     }
 
-    /// Whether trying the same operation again (as a new transaction) could succeed: a broken
-    /// connection, an unavailable orderer, a read conflict. Chaincode errors, bad signatures
-    /// and policy failures are not.
+    /// Whether the failed operation may be tried again as a new transaction without looking at
+    /// the ledger first: it certainly did not change the ledger, and a new try may succeed. The
+    /// submit retry loop uses exactly this rule.
+    ///
+    /// Retryable: a broken or refused connection; peers that could not be reached or were
+    /// unavailable (no endorsement collected); orderers that refused the transaction before
+    /// taking it (status 0, 500, 503); a read conflict at commit (MVCC, phantom: on the ledger
+    /// but without effect); running out of time connecting or before anything reached an
+    /// orderer. Not retryable: chaincode errors, bad signatures, policy failures, an
+    /// endorsement or evaluation that ran out of time (as slow again), and anything whose
+    /// outcome is unknown ([`Error::Indeterminate`], a commit-stage timeout) — those are
+    /// settled from the ledger instead.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
-            // MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT
             Error::Commit { code, .. } => matches!(*code, 11 | 12),
             Error::Endorse { peers, .. } => {
                 !peers.is_empty() && peers.iter().all(|p| p.status == 0 || p.status == 503)
             }
+            Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
+            Error::Timeout {
+                stage: Stage::Connect | Stage::Submit,
+                ..
+            } => true,
+            Error::Transport { .. } => true,
             _ => false,
         }
     }
@@ -739,3 +751,33 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout(stage: Stage) -> Error {
+        Error::Timeout {
+            stage,
+            after: std::time::Duration::from_secs(1),
+            tx_id: Some("t".into()),
+            waiting_for: None,
+        }
+    }
+
+    #[test]
+    fn retryable_only_when_the_ledger_is_certainly_unchanged() {
+        assert!(timeout(Stage::Connect).is_retryable());
+        assert!(timeout(Stage::Submit).is_retryable());
+        // A slow chaincode would be as slow again; a commit wait may end in a commit.
+        assert!(!timeout(Stage::Endorse).is_retryable());
+        assert!(!timeout(Stage::Evaluate).is_retryable());
+        assert!(!timeout(Stage::Commit).is_retryable());
+        let doubt = Error::Indeterminate {
+            tx_id: "t".into(),
+            stage: Stage::Submit,
+            message: "the orderer broke off".into(),
+        };
+        assert!(!doubt.is_retryable());
+    }
+}

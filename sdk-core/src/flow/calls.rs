@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use super::client::{Contract, Targets};
 use super::hotkeys::{CallKind, Held, HotKeys};
 use super::resolve::Resolution;
-use super::retry::{safely_retryable, Attempt, AttemptOutcome, RetryPolicy};
+use super::retry::{Attempt, AttemptOutcome, RetryPolicy};
 use super::steps::{Proposal, Transaction, LOOKUP_DEADLINE};
 use super::strategy::{CommitStrategy, Deadlines};
 use super::IntoArg;
@@ -317,7 +317,7 @@ impl Submit {
                     });
                     // An attempt whose fate is unknown is settled by the next one (which
                     // goes out only once the earlier one provably cannot commit).
-                    let again = safely_retryable(&e) || unsettled.is_some();
+                    let again = e.is_retryable() || unsettled.is_some();
                     let wait = policy.wait_before(n + 1, jitter());
                     let out_of_time = started.elapsed() + wait > policy.deadline;
                     if !again || n >= policy.max_attempts || out_of_time {

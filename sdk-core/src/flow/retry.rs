@@ -80,31 +80,6 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a failed attempt may be replaced by a new transaction without looking at the
-/// ledger first: it certainly did not change the ledger, and a new one may succeed.
-pub(crate) fn safely_retryable(e: &Error) -> bool {
-    match e {
-        // Invalidated by a read conflict: on the ledger, but without effect.
-        Error::Commit { code, .. } => matches!(*code, 11 | 12),
-        // No endorsement was collected, because peers could not be reached.
-        Error::Endorse { peers, .. } => {
-            !peers.is_empty() && peers.iter().all(|p| p.status == 0 || p.status == 503)
-        }
-        // The orderers refused it before taking it (the flow marks answers that came too late
-        // or broke off as ambiguous instead).
-        Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
-        // Out of time connecting, or before anything reached an orderer (a broadcast timeout
-        // after an orderer may have taken it comes as `Indeterminate`). An endorsement that
-        // ran out of time is not retried: a chaincode that slow would be as slow again.
-        Error::Timeout {
-            stage: crate::error::Stage::Connect | crate::error::Stage::Submit,
-            ..
-        } => true,
-        Error::Transport { .. } => true,
-        _ => false,
-    }
-}
-
 /// One attempt of a submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
