@@ -21,12 +21,19 @@ pub struct TestNetwork {
     home: PathBuf,
     manifest: Value,
     running: bool,
+    env: Vec<(String, String)>,
 }
 
 impl TestNetwork {
     /// Brings a network up at `base` with extra `up` arguments (e.g. `--no-gateway`).
     /// The base can be moved with FABWEAVE_TEST_NET_BASE_OFFSET, so suites can run side by side.
     pub fn up(base: u16, args: &[&str]) -> Self {
+        Self::up_env(base, args, &[])
+    }
+
+    /// [`TestNetwork::up`] with environment variables for every `net` command, e.g.
+    /// `FABWEAVE_FABRIC_VERSION=gm-2.4.3` for the GM (SM2/SM3) Fabric fork.
+    pub fn up_env(base: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
         let offset: u16 = std::env::var("FABWEAVE_TEST_NET_BASE_OFFSET")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -38,6 +45,10 @@ impl TestNetwork {
             home,
             manifest: Value::Null,
             running: false,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         net.start(args);
         net
@@ -70,6 +81,7 @@ impl TestNetwork {
             .arg("--home")
             .arg(&self.home)
             .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("run tests/network/net")
     }

@@ -11,6 +11,7 @@ fabric_module_version() {
     2.5.0) echo v1.4.0-rc1.0.20230401164317-bd8e24856939 ;;
     2.5.16) echo v1.4.0-rc1.0.20260617221605-f871cf92a026 ;;
     3.1.5) echo v1.4.0-rc1.0.20260618074816-86c1172bec37 ;;
+    gm-2.4.3) echo v0.0.2 ;; # github.com/hxx258456/fabric-gm (OSCCA SM2/SM3 fork), see install_fabric_gm
     *) return 1 ;;
   esac
 }
@@ -34,7 +35,8 @@ go_build_pinned() {
 # install_fabric VERSION -> sets FABRIC_BIN and FABRIC_SAMPLECONFIG
 install_fabric() {
   local version=$1 modver dir log
-  modver=$(fabric_module_version "$version") || die "unknown Fabric version '$version' (supported: 2.5.0, 2.5.16, 3.1.5)"
+  modver=$(fabric_module_version "$version") || die "unknown Fabric version '$version' (supported: 2.5.0, 2.5.16, 3.1.5, gm-2.4.3)"
+  case "$version" in gm-*) install_fabric_gm "$version" "$modver"; return ;; esac
   dir=$CACHE_DIR/fabric-$version
   FABRIC_BIN=$dir/bin
   FABRIC_SAMPLECONFIG=$dir/config
@@ -69,10 +71,88 @@ install_fabric() {
     || die "the built peer does not report version $version; read $log"
 }
 
+# The GM (OSCCA SM2/SM3/SM4) variant: hxx258456/fabric-gm, a Fabric fork (its go.mod says
+# "2.4.3"; its orderer has no channel participation API and its peer no Gateway service) built on
+# zhaochuninhefei's GM work, crypto from github.com/hxx258456/ccgo. Its go.mod needs replaces that
+# `go install` cannot honour, so it is built in a main module of our own. The fork's zclog logger
+# writes to stdout (and every binary prints three DEBUG lines at start), which would spoil the
+# peer CLI's output; the build uses a copy of that logger patched to write to stderr, without them.
+GM_FABRIC_MODULE=github.com/hxx258456/fabric-gm
+GM_ZCGOLOG=github.com/xiazeyin/zcgolog@v0.0.0-20220524064633-5ef357e6e1b9
+
+# install_fabric_gm VERSION MODVER -> sets FABRIC_BIN and FABRIC_SAMPLECONFIG
+install_fabric_gm() {
+  local version=$1 modver=$2 m=$GM_FABRIC_MODULE dir log
+  dir=$CACHE_DIR/fabric-$version
+  FABRIC_BIN=$dir/bin
+  FABRIC_SAMPLECONFIG=$dir/config
+  log=$CACHE_DIR/install-fabric-$version.log
+  if [ -x "$FABRIC_BIN/peer" ] && [ -f "$FABRIC_SAMPLECONFIG/core.yaml" ] \
+    && env -u FABRIC_LOGGING_SPEC -u FABRIC_CFG_PATH "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+    && [ -x "$FABRIC_BIN/orderer" ] && [ -x "$FABRIC_BIN/configtxgen" ] && [ -x "$FABRIC_BIN/cryptogen" ]; then
+    return 0
+  fi
+  need_go
+  mkdir -p "$dir"
+  : >"$log"
+  local json
+  for json in "$m@$modver:module.json" "$GM_ZCGOLOG:zcgolog.json"; do
+    if ! go mod download -json "${json%:*}" >"$dir/${json##*:}" 2>>"$log" \
+      || [ -n "$(jq -r '.Error // empty' "$dir/${json##*:}")" ]; then
+      die "the Go module proxy did not serve ${json%:*} (Fabric $version): $(jq -r '.Error // empty' "$dir/${json##*:}" 2>/dev/null | head -c 300); log: $log"
+    fi
+  done
+  info "building Fabric $version ($m@$modver) from the Go module proxy; log: $log"
+  local mod=$dir/build-module
+  rm -rf "$mod"
+  mkdir -p "$mod" "$dir/bin"
+  cp -r "$(jq -r .Dir "$dir/zcgolog.json")" "$mod/zcgolog"
+  chmod -R u+w "$mod/zcgolog"
+  sed -i 's/os\.Stdout/os.Stderr/g' "$mod"/zcgolog/zclog/*.go
+  # and silence the three DEBUG lines that cmd.CheckZclogLevelFromOsArgs forces out at every start
+  printf 'package zclog\n\nfunc init() {\n\tlogLevelCtl["%s/cmd.CheckZclogLevelFromOsArgs"] = LOG_LEVEL_INFO\n}\n' "$m" \
+    >"$mod/zcgolog/zclog/fabweave_quiet.go"
+  cat >"$mod/go.mod" <<GOMOD
+module fabweave.local/netbin-gm
+
+go 1.20
+
+require $m $modver
+
+replace (
+	github.com/go-kit/kit => github.com/go-kit/kit v0.8.0
+	github.com/mitchellh/mapstructure => github.com/mitchellh/mapstructure v1.3.3
+	github.com/spf13/viper => github.com/spf13/viper v0.0.0-20150908122457-1967d93db724
+	go.etcd.io/etcd => go.etcd.io/etcd v0.5.0-alpha.5.0.20181228115726-23731bf9ba55
+)
+
+replace gitee.com/zhaochuninhefei/zcgolog => ./zcgolog
+GOMOD
+  # go.sum of a build that worked, so the checksums are pinned
+  [ -f "$NET_DIR/gm/go.sum" ] && cp "$NET_DIR/gm/go.sum" "$mod/go.sum"
+  local ldf="-X $m/common/metadata.Version=$version -X $m/common/metadata.CommitSHA=$modver"
+  (cd "$mod" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" \
+    go build -trimpath -ldflags "$ldf" -o "$dir/bin/" \
+    "$m/cmd/peer" "$m/cmd/orderer" "$m/cmd/configtxgen" "$m/cmd/cryptogen") >>"$log" 2>&1 \
+    || die "building Fabric $version failed; read $log"
+  local src
+  src=$(jq -r .Dir "$dir/module.json")
+  [ -f "$src/sampleconfig/core.yaml" ] || die "no sampleconfig in $src; read $log"
+  rm -rf "$FABRIC_SAMPLECONFIG"
+  mkdir -p "$FABRIC_SAMPLECONFIG"
+  cp "$src/sampleconfig/core.yaml" "$src/sampleconfig/orderer.yaml" "$src/sampleconfig/configtx.yaml" "$FABRIC_SAMPLECONFIG/"
+  chmod u+w "$FABRIC_SAMPLECONFIG"/*
+  env -u FABRIC_LOGGING_SPEC -u FABRIC_CFG_PATH "$FABRIC_BIN/peer" version 2>/dev/null | grep -Eq "Version: ${version//./\\.}(,|$)" \
+    || die "the built peer does not report version $version; read $log"
+}
+
 # install_fabric_ca -> sets FABRIC_CA_BIN
 install_fabric_ca() {
   local dir=$CACHE_DIR/fabric-ca-$FABRIC_CA_VERSION log
   FABRIC_CA_BIN=$dir/bin
+  # fabric-ca-server is upstream (ECDSA/RSA only): it cannot issue or verify the GM network's SM2
+  # certificates, so the GM variant runs without CAs.
+  [ "${GM:-false}" = true ] && return 0
   log=$CACHE_DIR/install-fabric-ca-$FABRIC_CA_VERSION.log
   if [ -x "$FABRIC_CA_BIN/fabric-ca-server" ] && [ -x "$FABRIC_CA_BIN/fabric-ca-client" ] \
     && env -u FABRIC_CA_SERVER_HOME "$FABRIC_CA_BIN/fabric-ca-server" version 2>/dev/null | grep -q "Version: $FABRIC_CA_VERSION"; then

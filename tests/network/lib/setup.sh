@@ -43,7 +43,10 @@ YAML
 }
 
 write_configtx() {
-  local c=$NET_HOME/crypto o0 o1 o2
+  local c=$NET_HOME/crypto o0 o1 o2 raft=listen app_cap=V2_5
+  # GM: the fork is Fabric 2.4-based (no V2_5 capability) and its Raft traffic has its own TLS
+  # listener, the client listener being plaintext.
+  if [ "$GM" = true ]; then raft=cluster app_cap=V2_0; fi
   o0=$(node_crypto orderer0)/tls/server.crt
   o1=$(node_crypto orderer1)/tls/server.crt
   o2=$(node_crypto orderer2)/tls/server.crt
@@ -67,7 +70,7 @@ $(peer_org_yaml 2)
 Capabilities:
   Channel: &ChannelCapabilities {V2_0: true}
   Orderer: &OrdererCapabilities {V2_0: true}
-  Application: &ApplicationCapabilities {V2_5: true}
+  Application: &ApplicationCapabilities {$app_cap: true}
 
 Application: &ApplicationDefaults
   Organizations:
@@ -84,9 +87,9 @@ Orderer: &OrdererDefaults
   OrdererType: etcdraft
   EtcdRaft:
     Consenters:
-      - {Host: 127.0.0.1, Port: $(node_port orderer0), ClientTLSCert: $o0, ServerTLSCert: $o0}
-      - {Host: 127.0.0.1, Port: $(node_port orderer1), ClientTLSCert: $o1, ServerTLSCert: $o1}
-      - {Host: 127.0.0.1, Port: $(node_port orderer2), ClientTLSCert: $o2, ServerTLSCert: $o2}
+      - {Host: 127.0.0.1, Port: $(node_port orderer0 $raft), ClientTLSCert: $o0, ServerTLSCert: $o0}
+      - {Host: 127.0.0.1, Port: $(node_port orderer1 $raft), ClientTLSCert: $o1, ServerTLSCert: $o1}
+      - {Host: 127.0.0.1, Port: $(node_port orderer2 $raft), ClientTLSCert: $o2, ServerTLSCert: $o2}
     Options:
       TickInterval: 500ms
       ElectionTick: 10
@@ -125,6 +128,46 @@ Profiles:
       <<: *ApplicationDefaults
       Organizations: [*Org1, *Org2]
 YAML
+  gm_profiles_yaml >>"$NET_HOME/config/configtx.yaml"
+}
+
+# GM: the fork's orderer has no channel participation API, so it boots from a system channel
+# (TwoOrgsSystem) and mychannel is created with a channel creation transaction (TwoOrgsChannel).
+gm_profiles_yaml() {
+  [ "$GM" = true ] || return 0
+  cat <<YAML
+  TwoOrgsSystem:
+    <<: *ChannelDefaults
+    Orderer:
+      <<: *OrdererDefaults
+      Organizations: [*OrdererOrg]
+    Consortiums:
+      SampleConsortium:
+        Organizations: [*Org1, *Org2]
+  TwoOrgsChannel:
+    <<: *ChannelDefaults
+    Consortium: SampleConsortium
+    Application:
+      <<: *ApplicationDefaults
+      Organizations: [*Org1, *Org2]
+YAML
+}
+
+# GM: system channel genesis block (orderers boot from it), mychannel's creation transaction and
+# one anchor peer update per org.
+write_gm_channel_artifacts() {
+  local log=$NET_HOME/logs/configtxgen.log org
+  {
+    FABRIC_CFG_PATH=$NET_HOME/config "$FABRIC_BIN/configtxgen" -profile TwoOrgsSystem -channelID system-channel \
+      -outputBlock "$NET_HOME/channel/system.block" \
+      && FABRIC_CFG_PATH=$NET_HOME/config "$FABRIC_BIN/configtxgen" -profile TwoOrgsChannel -channelID "$CHANNEL" \
+        -outputCreateChannelTx "$NET_HOME/channel/$CHANNEL.tx"
+  } >"$log" 2>&1 || die "configtxgen failed; read $log"
+  for org in "${ORGS[@]}"; do
+    FABRIC_CFG_PATH=$NET_HOME/config "$FABRIC_BIN/configtxgen" -profile TwoOrgsChannel -channelID "$CHANNEL" \
+      -outputAnchorPeersUpdate "$NET_HOME/channel/$(org_msp "$org")-anchors.tx" -asOrg "$(org_msp "$org")" >>"$log" 2>&1 \
+      || die "configtxgen (anchor peers of $org) failed; read $log"
+  done
 }
 
 # The CA servers' TLS certificates, issued by the org's TLS CA (as the peers' are), so one TLS
@@ -148,6 +191,10 @@ write_launchers() {
   for node in "${ORDERERS[@]}"; do
     p=$(node_crypto "$node")
     d=$NET_HOME/data/$node
+    if [ "$GM" = true ]; then
+      write_gm_orderer_launcher "$node" "$p" "$d"
+      continue
+    fi
     cat >"$NET_HOME/run/$node.sh" <<SH
 #!/usr/bin/env bash
 export FABRIC_CFG_PATH=$cfg
@@ -177,12 +224,12 @@ export CORE_PEER_ID=$node.example.com CORE_PEER_LOCALMSPID=$(org_msp "$org") COR
 export CORE_PEER_LISTENADDRESS=127.0.0.1:$(node_port "$node") CORE_PEER_ADDRESS=127.0.0.1:$(node_port "$node")
 export CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$(node_port "$node" chaincode) CORE_PEER_CHAINCODEADDRESS=127.0.0.1:$(node_port "$node" chaincode)
 export CORE_PEER_GOSSIP_BOOTSTRAP=127.0.0.1:$(node_port "$buddy") CORE_PEER_GOSSIP_EXTERNALENDPOINT=127.0.0.1:$(node_port "$node")
-export CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE=$p/tls/server.crt CORE_PEER_TLS_KEY_FILE=$p/tls/server.key
+export CORE_PEER_TLS_ENABLED=$(node_tls) CORE_PEER_TLS_CERT_FILE=$p/tls/server.crt CORE_PEER_TLS_KEY_FILE=$p/tls/server.key
 export CORE_PEER_TLS_ROOTCERT_FILE=$p/tls/ca.crt
 export CORE_PEER_GATEWAY_ENABLED=$GATEWAY
 export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$(node_port "$node" ops)
 export CORE_PEER_FILESYSTEMPATH=$d CORE_LEDGER_SNAPSHOTS_ROOTDIR=$d/snapshots
-export CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $NET_DIR/builder}]"
+$( [ "$GM" = true ] || echo "export CORE_CHAINCODE_EXTERNALBUILDERS=\"[{name: ccaas, path: $NET_DIR/builder}]\"")
 export FABRIC_LOGGING_SPEC=\${FABRIC_LOGGING_SPEC:-info}
 exec $FABRIC_BIN/peer node start
 SH
@@ -204,6 +251,41 @@ SH
   chmod +x "$NET_HOME"/run/*.sh
 }
 
+# GM orderer: the client listener (peers, CLI, SDK) without TLS, as standard TLS stacks cannot
+# speak the fork's GM TLS (SM2 certificates, signature scheme 0x0204, TLS_SM4_GCM_SM3); Raft
+# between the orderers on a separate listener with GM TLS. Boots from the system channel block;
+# channel participation is served by the operations listener in this fork (and is not wired up).
+write_gm_orderer_launcher() {
+  local node=$1 p=$2 d=$3
+  cat >"$NET_HOME/run/$node.sh" <<SH
+#!/usr/bin/env bash
+export FABRIC_CFG_PATH=$NET_HOME/config
+export ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT=$(node_port "$node")
+export ORDERER_GENERAL_LOCALMSPID=OrdererMSP ORDERER_GENERAL_LOCALMSPDIR=$p/msp
+export ORDERER_GENERAL_TLS_ENABLED=false
+export ORDERER_GENERAL_CLUSTER_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_CLUSTER_LISTENPORT=$(node_port "$node" cluster)
+export ORDERER_GENERAL_CLUSTER_SERVERCERTIFICATE=$p/tls/server.crt ORDERER_GENERAL_CLUSTER_SERVERPRIVATEKEY=$p/tls/server.key
+export ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=$p/tls/server.crt ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=$p/tls/server.key
+export ORDERER_GENERAL_CLUSTER_ROOTCAS=[$p/tls/ca.crt]
+export ORDERER_GENERAL_BOOTSTRAPMETHOD=file ORDERER_GENERAL_BOOTSTRAPFILE=$NET_HOME/channel/system.block
+export ORDERER_FILELEDGER_LOCATION=$d/ledger ORDERER_CONSENSUS_WALDIR=$d/etcdraft/wal ORDERER_CONSENSUS_SNAPDIR=$d/etcdraft/snap
+export ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:$(node_port "$node" ops)
+export FABRIC_LOGGING_SPEC=\${FABRIC_LOGGING_SPEC:-info}
+exec $FABRIC_BIN/orderer
+SH
+}
+
+# true, or false on the GM network (plaintext peers and orderers)
+node_tls() { if [ "$GM" = true ]; then echo false; else echo true; fi; }
+
+# CLI flags for reaching an orderer: TLS with the orderer TLS CA, none on the GM network.
+orderer_cli_args() {
+  local node=$1
+  [ "$GM" = true ] && return 0
+  printf '%s\n' --tls --cafile "$(org_crypto orderer)/tlsca/tlsca.example.com-cert.pem" \
+    --ordererTLSHostnameOverride "$node.example.com"
+}
+
 # Environment for the peer CLI acting as an org's admin against one peer; also written to
 # env/NODE.env for tests and for people (`set -a; . env/peer0.org1.env`).
 write_cli_envs() {
@@ -216,7 +298,7 @@ write_cli_envs() {
 PATH=$FABRIC_BIN:$PATH
 FABRIC_CFG_PATH=$NET_HOME/config
 FABRIC_LOGGING_SPEC=warn
-CORE_PEER_TLS_ENABLED=true
+CORE_PEER_TLS_ENABLED=$(node_tls)
 CORE_PEER_LOCALMSPID=$(org_msp "$org")
 CORE_PEER_ADDRESS=127.0.0.1:$(node_port "$node")
 CORE_PEER_TLS_ROOTCERT_FILE=$p/tls/ca.crt
@@ -244,7 +326,13 @@ make_cc_package() {
   local tarflags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=gnu)
   tar -C "$dir/src" "${tarflags[@]}" -cf - connection.json | gzip -n >"$dir/src/code.tar.gz"
   tar -C "$dir/src" "${tarflags[@]}" -cf - metadata.json code.tar.gz | gzip -n >"$dir/kvcc.tgz"
-  CC_PACKAGE_ID=$CC_LABEL:$(sha256sum "$dir/kvcc.tgz" | cut -d' ' -f1)
+  if [ "$GM" = true ]; then
+    # the GM fork's package ID hashes with SM3 (core/chaincode/persistence: util.ComputeSHA256ButSm3)
+    CC_PACKAGE_ID=$CC_LABEL:$(openssl dgst -sm3 -r "$dir/kvcc.tgz" | cut -d' ' -f1)
+    [ "${#CC_PACKAGE_ID}" -eq $((${#CC_LABEL} + 65)) ] || die "openssl could not compute the SM3 package ID (needs OpenSSL with SM3)"
+  else
+    CC_PACKAGE_ID=$CC_LABEL:$(sha256sum "$dir/kvcc.tgz" | cut -d' ' -f1)
+  fi
   echo "$CC_PACKAGE_ID" >"$dir/package-id"
 }
 

@@ -9,11 +9,15 @@
 #   ca.org1       base+200               (listen; operations +2)
 #   ca.org2       base+210
 #   chaincode     base+300               (the CCaaS server every peer dials)
+# GM variant (FABWEAVE_FABRIC_VERSION=gm-*): no CAs; each orderer has a separate TLS cluster
+# listener at +3, because its client listener runs without TLS.
 
 CHANNEL=mychannel
 ORDERERS=(orderer0 orderer1 orderer2)
 PEERS=(peer0.org1 peer1.org1 peer0.org2 peer1.org2)
 CAS=(ca.org1 ca.org2)
+# fabric-ca-server is upstream Fabric CA and cannot issue SM2 certificates
+if [ "${GM:-false}" = true ]; then CAS=(); fi
 ORGS=(org1 org2)
 # chaincode name -> endorsement policy ("" = the channel default, MAJORITY Endorsement: both orgs)
 CC_NAMES=(kv kv_or kv_and)
@@ -26,7 +30,7 @@ CC_LABEL=kvcc_1
 
 all_nodes() { echo "${ORDERERS[@]}" "${PEERS[@]}" "${CAS[@]}" chaincode; }
 
-# node_port NODE [listen|admin|chaincode|ops]
+# node_port NODE [listen|admin|chaincode|ops|cluster]
 node_port() {
   local node=$1 what=${2:-listen} slot off
   case "$node" in
@@ -36,7 +40,7 @@ node_port() {
     chaincode) slot=300 ;;
     *) die "unknown node '$node' (nodes: $(all_nodes))" ;;
   esac
-  case "$what" in listen) off=0 ;; admin | chaincode) off=1 ;; ops) off=2 ;; *) die "bad port kind $what" ;; esac
+  case "$what" in listen) off=0 ;; admin | chaincode) off=1 ;; ops) off=2 ;; cluster) off=3 ;; *) die "bad port kind $what" ;; esac
   echo $((BASE + slot + off))
 }
 
