@@ -183,7 +183,7 @@ organizations:
 }
 
 /// `client.cryptoSuite` names one of the suites the GM forks need; the client's identity then
-/// signs that way (here `e = SM3(M)`, which never verifies as standard SM2), and an unknown
+/// signs that way (here `e = SM3(Z_A ‖ SM3(M))`, which never verifies as standard SM2), and an unknown
 /// name is refused with the list of known ones.
 #[tokio::test]
 async fn profile_names_a_fork_suite() {
@@ -229,7 +229,7 @@ async fn profile_names_a_fork_suite() {
     assert_eq!(client.crypto_suite(), CryptoSuite::GM_SM3_PREHASH);
     let spki = identity.certificate().public_key_der();
     let signature = client.identity().sign(b"proposal bytes").unwrap();
-    verify_with(spki, b"proposal bytes", &signature, Sm2Digest::Sm3).unwrap();
+    verify_with(spki, b"proposal bytes", &signature, Sm2Digest::Sm3Prehash).unwrap();
     assert!(verify(spki, b"proposal bytes", &signature).is_err());
     // The identity given stays standard.
     verify(spki, b"x", &identity.sign(b"x").unwrap()).unwrap();

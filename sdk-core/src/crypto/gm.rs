@@ -36,8 +36,10 @@ pub enum Sm2Digest {
     /// `Z_A` (X is padded): tjfoc/gmsm ≤ 1.3.2, which Huawei's BCS Go SDK pins. It differs from
     /// [`Sm2Digest::Standard`] only for the one key in 256 whose Y is below 2^248.
     UnpaddedY,
-    /// `e = SM3(M)`, no `Z_A`: forks whose MSP hashes first and hands the digest to a raw SM2.
-    Sm3,
+    /// `e = SM3(Z_A ‖ SM3(M))`: forks whose MSP hashes the message with SM3 first and hands the
+    /// digest to a standard SM2 signer (zhaochuninhefei/fabric-gm and hxx258456/fabric-gm, whose
+    /// peers fabweave's GM network test runs).
+    Sm3Prehash,
     /// `e = SHA-256(M)`, no `Z_A`: the 2018 GM forks (tjfoc's Fabric 1.1 fork).
     Sha256,
 }
@@ -48,17 +50,17 @@ impl Sm2Digest {
         Sm2Digest::Standard,
         Sm2Digest::EmptyId,
         Sm2Digest::UnpaddedY,
-        Sm2Digest::Sm3,
+        Sm2Digest::Sm3Prehash,
         Sm2Digest::Sha256,
     ];
 
-    /// The variant's name: `standard`, `empty-id`, `unpadded-y`, `sm3`, `sha256`.
+    /// The variant's name: `standard`, `empty-id`, `unpadded-y`, `sm3-prehash`, `sha256`.
     pub fn name(self) -> &'static str {
         match self {
             Sm2Digest::Standard => "standard",
             Sm2Digest::EmptyId => "empty-id",
             Sm2Digest::UnpaddedY => "unpadded-y",
-            Sm2Digest::Sm3 => "sm3",
+            Sm2Digest::Sm3Prehash => "sm3-prehash",
             Sm2Digest::Sha256 => "sha256",
         }
     }
@@ -77,7 +79,7 @@ impl Sm2Digest {
             Sm2Digest::Standard => z_a(distid, public)?,
             Sm2Digest::EmptyId => z_a("", public)?,
             Sm2Digest::UnpaddedY => z_a_with(distid, public, false)?,
-            Sm2Digest::Sm3 => return Ok(sm3(message)),
+            Sm2Digest::Sm3Prehash => return Ok(e_from_za(&z_a(distid, public)?, &sm3(message))),
             Sm2Digest::Sha256 => return Ok(super::sha256(message)),
         };
         Ok(e_from_za(&za, message))
@@ -174,11 +176,10 @@ impl Sm2Signer {
         self.za
     }
 
-    /// `e`, the value the signature over `message` is computed over: `SM3(Z_A ‖ message)` for
-    /// the `Z_A` variants, the plain digest for the others.
+    /// `e`, the value the signature over `message` is computed over (see [`Sm2Digest`]).
     pub fn digest(&self, message: &[u8]) -> [u8; 32] {
         match self.digest {
-            Sm2Digest::Sm3 => sm3(message),
+            Sm2Digest::Sm3Prehash => e_from_za(&self.za, &sm3(message)),
             Sm2Digest::Sha256 => super::sha256(message),
             Sm2Digest::Standard | Sm2Digest::EmptyId | Sm2Digest::UnpaddedY => {
                 e_from_za(&self.za, message)
@@ -389,10 +390,8 @@ pub fn verify_sm2_with(
     distid: &str,
     digest: Sm2Digest,
 ) -> Result<()> {
-    use sm2::elliptic_curve::pkcs8::DecodePublicKey;
     let crypto = |m: &str| Error::Crypto { message: m.into() };
-    let public = sm2::PublicKey::from_public_key_der(spki_der)
-        .map_err(|_| crypto("malformed SM2 public key"))?;
+    let public = sm2_public_key(spki_der).ok_or_else(|| crypto("malformed SM2 public key"))?;
     let (r, s) = parse_der_signature(signature)
         .ok_or_else(|| crypto("malformed SM2 signature: expected DER SEQUENCE { r, s }"))?;
     let e = digest.e(distid, &public, message)?;
@@ -438,6 +437,21 @@ fn verify_e(
     } else {
         Err("")
     }
+}
+
+/// The SM2 public key of a DER `SubjectPublicKeyInfo`, whether its algorithm is id-ecPublicKey
+/// with the SM2 curve (the standard form) or the SM2 curve OID itself (as the certificates of
+/// some GM Fabric forks have it).
+pub(crate) fn sm2_public_key(spki_der: &[u8]) -> Option<sm2::PublicKey> {
+    use der::Decode;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    if !matches!(
+        super::oid::KeyType::from_algorithm_identifier(&spki.algorithm),
+        super::oid::KeyType::Sm2
+    ) {
+        return None;
+    }
+    sm2::PublicKey::from_sec1_bytes(spki.subject_public_key.as_bytes()?).ok()
 }
 
 /// The DER `SubjectPublicKeyInfo` of an SM2 key: id-ecPublicKey with the SM2 curve OID.
@@ -539,8 +553,11 @@ mod tests {
         assert_eq!(unpadded.z_a(), standard.z_a());
         let m = b"message digest";
         assert_eq!(
-            standard.with_digest(Sm2Digest::Sm3).unwrap().digest(m),
-            sm3(m)
+            standard
+                .with_digest(Sm2Digest::Sm3Prehash)
+                .unwrap()
+                .digest(m),
+            standard.digest(&sm3(m))
         );
         assert_eq!(
             standard.with_digest(Sm2Digest::Sha256).unwrap().digest(m),

@@ -84,6 +84,10 @@ fn decode_pem(bytes: &[u8], passphrase: Option<&[u8]>) -> Result<DecodedKey> {
         }));
     };
     match block.label {
+        // Some GM tools (the cryptogen of hxx258456/fabric-gm) label a SEC1 key `PRIVATE KEY`.
+        "PRIVATE KEY" if sec1::EcPrivateKey::try_from(block.body.as_ref()).is_ok() => {
+            decode_sec1(&block.body)
+        }
         "PRIVATE KEY" => decode_pkcs8(&block.body),
         "ENCRYPTED PRIVATE KEY" => decode_encrypted_pkcs8(&block.body, passphrase),
         // OpenSSL 3 labels SEC1 keys on the SM2 curve `SM2 PRIVATE KEY`.
@@ -413,6 +417,25 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn sec1_key_labelled_pkcs8_loads() {
+        // As the GM fork hxx258456/fabric-gm's cryptogen writes it: SEC1 on the SM2 curve
+        // under a `PRIVATE KEY` label.
+        let pem = "-----BEGIN PRIVATE KEY-----
+MHcCAQEEIINyt1o31f+tYl94O9svjiMCoFmmTaggMGfKPHRJeyquoAoGCCqBHM9V
+AYItoUQDQgAEFfJlY8Qn8PlRRuy5RxBgMMgv78ydtAztaAp206nlxx7Yj/Tu6eEc
+U7IhfZgvy287SxobfRzzSsTu53m9aVyuhg==
+-----END PRIVATE KEY-----
+";
+        let signer = load_private_key(pem.as_bytes(), None).unwrap();
+        assert_eq!(signer.algorithm(), super::super::SignatureAlgorithm::Sm2Sm3);
+        let spki = signer.public_key_der();
+        assert_eq!(
+            spki[spki.len() - 64..spki.len() - 56],
+            unhex("15f26563c427f0f9")[..]
+        );
     }
 
     #[test]

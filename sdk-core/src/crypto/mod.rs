@@ -234,6 +234,9 @@ pub fn same_public_key(a_der: &[u8], b_der: &[u8]) -> bool {
     if a_der == b_der {
         return true;
     }
+    if let (Some(a), Some(b)) = (gm::sm2_public_key(a_der), gm::sm2_public_key(b_der)) {
+        return a == b;
+    }
     match (
         ecdsa_p256::normalized_spki(a_der),
         ecdsa_p256::normalized_spki(b_der),
@@ -269,6 +272,28 @@ mod tests {
             SignatureAlgorithm::EcdsaP256Sha256.hash(),
             HashAlgorithm::Sha256
         );
+    }
+
+    #[test]
+    fn sm2_keys_match_whichever_algorithm_field_the_spki_has() {
+        // A GM fork's certificate SPKI: algorithm = the SM2 curve OID, parameters = the same.
+        let signer = Sm2Signer::from_bytes(&[9u8; 32], DEFAULT_DISTID).unwrap();
+        let standard = signer.public_key_der();
+        assert_eq!(
+            &standard[4..13],
+            &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]
+        );
+        let sm2_oid = [0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
+        let mut fork = vec![0x30, 0x5a, 0x30, 0x14];
+        fork.extend_from_slice(&sm2_oid);
+        fork.extend_from_slice(&sm2_oid);
+        fork.extend_from_slice(&standard[standard.len() - 68..]);
+        assert!(same_public_key(&standard, &fork));
+        assert!(signer.matches_public_key(&fork));
+        let sig = signer.sign(b"m").unwrap();
+        verify(&fork, b"m", &sig).unwrap();
+        let other = Sm2Signer::from_bytes(&[8u8; 32], DEFAULT_DISTID).unwrap();
+        assert!(!same_public_key(&other.public_key_der(), &fork));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! | `bcs-gm-tjfoc132` | SM3 | `Z_A` with unpadded Y | stacks linking tjfoc/gmsm ≤ 1.3.2 (Huawei's BCS Go SDK) |
 //! | `gm-sha256-txid` | SHA-256 | `SM3(Z_A ‖ M)` | tw-bc-group/fabric-gm and forks keeping SHA-256 ids |
 //! | `gm-empty-id` | SHA-256 | `Z_A` over an empty ID | VoneChain-CS/fabric-sdk-go-gm (tjfoc 1.2–1.3.0) |
-//! | `gm-sm3-prehash` | SM3 | `SM3(M)` | forks whose MSP hashes before a raw SM2 (zhaochuninhefei/fabric-gm) |
+//! | `gm-sm3-prehash` | SM3 | `SM3(Z_A ‖ SM3(M))` | zhaochuninhefei/fabric-gm, hxx258456/fabric-gm (Fabric 2.2–2.4 GM) |
 //! | `gm-sha256-prehash` | SHA-256 | `SHA-256(M)` | tjfoc/hyperledger-fabric-gm (Fabric 1.1) |
 
 use super::{HashAlgorithm, SignatureAlgorithm, Sm2Digest};
@@ -80,14 +80,15 @@ impl CryptoSuite {
         description: "SM2 with Z_A over an empty ID, SHA-256 transaction ids and hashes",
     };
 
-    /// GM forks whose MSP hashes the message with SM3 and signs that digest with a raw SM2
-    /// (`e = SM3(M)`), with SM3 transaction ids (zhaochuninhefei/fabric-gm).
+    /// GM forks whose MSP hashes the message with SM3 and has a standard SM2 signer sign that
+    /// digest (`e = SM3(Z_A ‖ SM3(M))`), with SM3 transaction ids: zhaochuninhefei/fabric-gm and
+    /// hxx258456/fabric-gm (Fabric 2.4.3), which the GM network test runs.
     pub const GM_SM3_PREHASH: CryptoSuite = CryptoSuite {
         name: "gm-sm3-prehash",
         tx_id_hash: HashAlgorithm::Sm3,
         tls_cert_hash: HashAlgorithm::Sm3,
-        sm2_digest: Sm2Digest::Sm3,
-        description: "raw SM2 over SM3(M), SM3 transaction ids and hashes",
+        sm2_digest: Sm2Digest::Sm3Prehash,
+        description: "SM2 over SM3(Z_A ‖ SM3(M)), SM3 transaction ids and hashes",
     };
 
     /// The 2018 GM fork of Fabric 1.1 (tjfoc/hyperledger-fabric-gm): raw SM2 over

@@ -194,6 +194,7 @@ pub struct UnsignedProposal {
     header: Vec<u8>,
     payload_without_transient: Vec<u8>,
     proposal_hash: [u8; 32],
+    proposal_hash_sm3: Option<[u8; 32]>,
     bytes: Vec<u8>,
 }
 
@@ -297,6 +298,18 @@ impl UnsignedProposal {
             &signature_header,
             &payload_without_transient,
         );
+        // GM peers hash with SM3 where upstream Fabric uses SHA-256 (the forks that replaced
+        // Fabric's hashing did it everywhere; others map BCCSP's SHA-256 to SM3).
+        let proposal_hash_sm3 = (req.tx_id_hash == crate::crypto::HashAlgorithm::Sm3).then(|| {
+            crate::crypto::sm3(
+                &[
+                    channel_header.as_slice(),
+                    signature_header.as_slice(),
+                    payload_without_transient.as_slice(),
+                ]
+                .concat(),
+            )
+        });
         let bytes = Proposal {
             header: header.clone(),
             payload,
@@ -313,6 +326,7 @@ impl UnsignedProposal {
             header,
             payload_without_transient,
             proposal_hash,
+            proposal_hash_sm3,
             bytes,
         })
     }
@@ -362,6 +376,13 @@ impl UnsignedProposal {
     /// endorsement's `ProposalResponsePayload.proposal_hash` must hold.
     pub fn proposal_hash(&self) -> &[u8; 32] {
         &self.proposal_hash
+    }
+
+    /// Whether `hash` is this proposal's hash as the endorsers compute it: the SHA-256
+    /// [`UnsignedProposal::proposal_hash`], or on OSCCA networks (SM3 transaction ids) the
+    /// same bytes under SM3, which GM peers use instead.
+    pub fn is_proposal_hash(&self, hash: &[u8]) -> bool {
+        hash == self.proposal_hash || self.proposal_hash_sm3.is_some_and(|h| hash == h)
     }
 
     /// The `SignedProposal` for the endorsers, with the creator's `signature` over

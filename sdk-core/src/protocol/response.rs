@@ -127,8 +127,8 @@ struct Accepted {
 /// Checks the endorsers' answers to `proposal` and gathers them into an [`Endorsed`].
 ///
 /// Every answer must have been received (`Ok`), carry a response status in 200..400, hold an
-/// endorsement whose `ProposalResponsePayload.proposal_hash` is the proposal's
-/// [`UnsignedProposal::proposal_hash`] and, with `verify_signatures`, whose signature over
+/// endorsement whose `ProposalResponsePayload.proposal_hash` is the proposal's hash (see
+/// [`UnsignedProposal::is_proposal_hash`]) and, with `verify_signatures`, whose signature over
 /// `payload ‖ endorser` verifies with the public key of the endorser's certificate. (Whether that
 /// certificate chains to the channel's MSP roots is not checked here; the committing peers check
 /// it.) Then all payloads must be byte-identical. Endorsements are de-duplicated by endorser.
@@ -338,7 +338,7 @@ fn check_one(
             return Err(peer.failure(status, format!("malformed ProposalResponsePayload: {e}")))
         }
     };
-    if prp.proposal_hash.as_slice() != proposal.proposal_hash() {
+    if !proposal.is_proposal_hash(&prp.proposal_hash) {
         return Err(peer.failure(
             status,
             format!(

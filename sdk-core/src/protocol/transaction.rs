@@ -45,7 +45,7 @@ impl UnsignedTransaction {
             )));
         }
         let hash_matches = ProposalResponsePayload::decode(endorsed.payload())
-            .is_ok_and(|prp| prp.proposal_hash.as_slice() == proposal.proposal_hash());
+            .is_ok_and(|prp| proposal.is_proposal_hash(&prp.proposal_hash));
         if !hash_matches {
             return Err(mismatch("the endorsements are for another proposal"));
         }
