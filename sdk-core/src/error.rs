@@ -76,7 +76,8 @@ pub struct PeerFailure {
     pub peer: String,
     /// The address dialed.
     pub address: String,
-    /// The chaincode or peer status (e.g. 500), or 0 when the call itself failed.
+    /// The chaincode or peer status (e.g. 500; 500 too when the peer refused the call with a
+    /// gRPC error, e.g. access denied), or 0 when the peer could not be reached.
     pub status: i32,
     /// The peer's message, or the transport error.
     pub message: String,

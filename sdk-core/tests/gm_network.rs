@@ -87,7 +87,10 @@ async fn sm2_signed_transactions_commit_on_gm_peers() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Endorse, "{err}");
-    eprintln!("refused as expected: {err}");
+    // Access denied is final: not retried as new transactions.
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("access denied"), "{err}");
+    assert!(!err.to_string().starts_with("gave up after"), "{err}");
     let missing = org1
         .network("mychannel")
         .contract("kv_or")

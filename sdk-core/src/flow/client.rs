@@ -405,6 +405,7 @@ fn unmet_policy(
     channel: &str,
     route: &Route,
     plan: &Plan,
+    statuses: &[i32],
 ) -> Error {
     let shortfalls = plan.shortfalls();
     let groups: Vec<String> = shortfalls
@@ -437,7 +438,7 @@ fn unmet_policy(
             PeerFailure {
                 peer: p.name.clone(),
                 address: p.endpoint.address(),
-                status: 0,
+                status: statuses.get(*i).copied().unwrap_or(0),
                 message: message.clone(),
             }
         })
@@ -605,6 +606,8 @@ impl Inner {
                 self.router.next_spread(),
             );
             let mut answers: Vec<Option<ProposalResponse>> = vec![None; route.peers.len()];
+            // Per peer, the status its failure is reported with (0: not reached).
+            let mut statuses = vec![0i32; route.peers.len()];
             let mut asked = FuturesUnordered::new();
             loop {
                 for i in plan.next_peers() {
@@ -639,7 +642,10 @@ impl Inner {
                             answers[i] = Some(resp);
                             plan.endorsed(i);
                         }
-                        Answer::PeerFailure(message) => plan.failed(i, message),
+                        Answer::PeerFailure(message) => {
+                            statuses[i] = resp.response.as_ref().map_or(0, |r| r.status);
+                            plan.failed(i, message)
+                        }
                         // The chaincode said no: another peer would say the same.
                         Answer::ChaincodeError => {
                             return protocol::check_endorsements_with(
@@ -649,7 +655,14 @@ impl Inner {
                             )
                         }
                     },
-                    Err((_, message)) => plan.failed(i, message),
+                    Err((unreachable, message)) => {
+                        // A peer that answered the call with an error (access denied, a
+                        // malformed proposal) would answer a new one the same way.
+                        if !unreachable {
+                            statuses[i] = 500;
+                        }
+                        plan.failed(i, message)
+                    }
                 }
             }
             // No layout can be met any more: what discovery said may be outdated.
@@ -661,6 +674,7 @@ impl Inner {
                 channel,
                 &route,
                 &plan,
+                &statuses,
             ))
         };
         within(Stage::Endorse, deadline, Some(&tx_id), work).await
