@@ -81,6 +81,8 @@ pub struct PeerFailure {
     pub status: i32,
     /// The peer's message, or the transport error.
     pub message: String,
+    /// The peer's MSP ID when known (the Gateway reports it in its error details), else empty.
+    pub msp_id: String,
 }
 
 impl fmt::Display for PeerFailure {
@@ -438,6 +440,9 @@ pub enum Error {
         status: i32,
         /// Its info or the transport error.
         message: String,
+        /// What each orderer said, as the peer Gateway reports it (its `ErrorDetail`s); empty
+        /// in the client-side flow, where `orderer` and `message` describe the last one tried.
+        orderers: Vec<PeerFailure>,
     },
     /// The transaction was ordered into a block but is invalid.
     Commit {
@@ -487,6 +492,13 @@ pub enum Error {
         /// The last attempt's error.
         last: Box<Error>,
     },
+    /// The client was built with [`crate::flow::Mode::Gateway`], but the peers it asked do not
+    /// offer the peer Gateway service (they answered `UNIMPLEMENTED`: Fabric before 2.4, or
+    /// `peer.gateway.enabled: false`). Nothing was sent for endorsement.
+    NoGateway {
+        /// The peers asked (name and address).
+        peers: Vec<String>,
+    },
     /// Service discovery could not say which peers to use: no peer answered, or the answer
     /// was an error (e.g. access denied, no combination of peers satisfies the policy).
     Discovery {
@@ -532,6 +544,7 @@ impl Error {
             Error::Indeterminate { .. } => ErrorKind::Indeterminate,
             Error::Retried { last, .. } => last.kind(),
             Error::Ca { .. } => ErrorKind::Ca,
+            Error::NoGateway { .. } => ErrorKind::Config,
         }
     }
 
@@ -660,9 +673,28 @@ impl fmt::Display for Error {
                 orderer,
                 status,
                 message,
-            } => write!(
+                orderers,
+            } => {
+                write!(
+                    f,
+                    "orderer {orderer} did not accept {tx_id}: status {status}, {message}"
+                )?;
+                for o in orderers {
+                    write!(f, "; {o}")?;
+                }
+                Ok(())
+            }
+            Error::NoGateway { peers } => write!(
                 f,
-                "orderer {orderer} did not accept {tx_id}: status {status}, {message}"
+                "the peer Gateway service is not offered by {} (the peer answered UNIMPLEMENTED: \
+                 Fabric before 2.4, or peer.gateway.enabled is false); build the client with \
+                 Mode::Auto or Mode::Client to use the client-side flow, or enable the Gateway \
+                 on the peers",
+                if peers.is_empty() {
+                    "the peers asked".to_owned()
+                } else {
+                    peers.join(", ")
+                }
             ),
             Error::Commit {
                 tx_id,

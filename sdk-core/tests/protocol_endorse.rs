@@ -420,6 +420,7 @@ fn a_chaincode_error_carries_the_chaincodes_message() {
             address: "peer0.org2:7051".into(),
             status: 500,
             message: "the asset a1 already exists".into(),
+            msp_id: String::new(),
         }]
     );
     let text = err.to_string();
@@ -491,6 +492,7 @@ fn a_transport_error_is_reported_with_status_zero() {
             address: b.address,
             status: 0,
             message: grpc,
+            msp_id: String::new(),
         }]
     );
 }
@@ -604,6 +606,7 @@ fn evaluation_returns_the_payload_or_the_peers_error() {
             address: "peer0.org1:7051".into(),
             status: 500,
             message: "the asset a9 does not exist".into(),
+            msp_id: String::new(),
         }]
     );
 

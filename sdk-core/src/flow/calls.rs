@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 use super::client::{Contract, Targets};
+use super::gateway::Via;
 use super::hotkeys::{CallKind, Held, HotKeys};
 use super::resolve::Resolution;
 use super::retry::{Attempt, AttemptOutcome, RetryPolicy};
@@ -116,7 +117,7 @@ impl Evaluate {
         let signature = inner.identity.sign(proposal.bytes())?;
         let deadline = self.timeout.unwrap_or(inner.deadlines.evaluate);
         inner
-            .evaluate(
+            .evaluate_via(
                 &self.spec.contract.network.channel,
                 &proposal,
                 proposal.signed(signature),
@@ -413,6 +414,7 @@ impl Submit {
             result: tx.result().to_vec(),
             event: tx.endorsed().event().cloned(),
             endorsers: Endorser::of(tx.endorsed()),
+            via: tx.via(),
         };
         let signature = identity.sign(tx.bytes())?;
         let phase = std::time::Instant::now();
@@ -469,6 +471,7 @@ impl Submit {
                 endorsers: u.endorsers.clone(),
                 attempts: Vec::new(),
                 from_ledger: true,
+                via: u.via,
             })),
             Resolution::Committed { .. } => Settled::Proceed,
             Resolution::Absent { .. } if outdated => Settled::Proceed,
@@ -496,6 +499,7 @@ struct Unsettled {
     result: Vec<u8>,
     event: Option<ChaincodeEvent>,
     endorsers: Vec<Endorser>,
+    via: Via,
 }
 
 enum Settled {
@@ -550,6 +554,7 @@ pub struct Committed {
     pub(crate) endorsers: Vec<Endorser>,
     pub(crate) attempts: Vec<Attempt>,
     pub(crate) from_ledger: bool,
+    pub(crate) via: Via,
 }
 
 impl Committed {
@@ -598,6 +603,14 @@ impl Committed {
     /// without an event) rather than from a commit event.
     pub fn resolved_from_ledger(&self) -> bool {
         self.from_ledger
+    }
+
+    /// Which flow carried the committed transaction: [`Via::Gateway`] (the peer Gateway
+    /// service endorsed, ordered and reported it) or [`Via::Client`] (fabweave reached the
+    /// endorsers, orderers and event streams itself). In [`super::Mode::Auto`] this says
+    /// whether the peer offered the Gateway.
+    pub fn via(&self) -> Via {
+        self.via
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::calls::{Evaluate, Submit};
+use super::gateway::{GatewayState, Mode, Via};
 use super::hotkeys::HotKeys;
 use super::retry::RetryPolicy;
 use super::strategy::{CommitStrategy, Deadlines, QueryStrategy};
@@ -57,6 +58,7 @@ pub struct ClientBuilder {
     routing: RoutingOptions,
     retry: RetryPolicy,
     suite: Option<CryptoSuite>,
+    mode: Mode,
 }
 
 impl ClientBuilder {
@@ -131,6 +133,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether calls go through the peer Gateway service or the client-side flow
+    /// ([`Mode::Auto`] unless set: the Gateway where the peer offers it).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
     /// Every routing option at once.
     pub fn routing(mut self, options: RoutingOptions) -> Self {
         self.routing = options;
@@ -185,6 +194,8 @@ impl ClientBuilder {
                 query_strategy: self.query_strategy,
                 verify_endorsements: self.verify_endorsements,
                 next_query_peer: AtomicUsize::new(0),
+                mode: self.mode,
+                gateways: GatewayState::default(),
             }),
         })
     }
@@ -217,6 +228,7 @@ impl Client {
             routing: RoutingOptions::default(),
             retry: RetryPolicy::default(),
             suite: None,
+            mode: Mode::default(),
         }
     }
 
@@ -241,6 +253,18 @@ impl Client {
     /// The profile the client was built from.
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
+    }
+
+    /// The mode the client was built with (see [`ClientBuilder::mode`]).
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// Which flow served the client's most recent evaluate or endorsement (any clone, any
+    /// task; `None` before the first call) — in [`Mode::Auto`], whether the peer's Gateway was
+    /// used. A submit's own flow is [`super::Committed::via`].
+    pub fn last_via(&self) -> Option<Via> {
+        self.inner.gateways.last()
     }
 }
 
@@ -440,6 +464,7 @@ fn unmet_policy(
                 address: p.endpoint.address(),
                 status: statuses.get(*i).copied().unwrap_or(0),
                 message: message.clone(),
+                msp_id: String::new(),
             }
         })
         .collect();
@@ -499,6 +524,8 @@ pub(crate) struct Inner {
     pub(crate) query_strategy: QueryStrategy,
     pub(crate) verify_endorsements: bool,
     next_query_peer: AtomicUsize,
+    pub(crate) mode: Mode,
+    pub(crate) gateways: GatewayState,
 }
 
 fn target(peer: &RoutePeer) -> PeerTarget {
@@ -745,6 +772,7 @@ impl Inner {
                             address: peer.endpoint.address(),
                             status: 0,
                             message: msg,
+                            msp_id: String::new(),
                         });
                         if !reachable_failure {
                             break;
@@ -866,6 +894,7 @@ impl Inner {
                 orderer: String::new(),
                 status: 0,
                 message: "no orderer tried".into(),
+                orderers: Vec::new(),
             };
             for o in orderers {
                 let address = o.endpoint.address();
@@ -874,6 +903,7 @@ impl Inner {
                     orderer: address.clone(),
                     status,
                     message,
+                    orderers: Vec::new(),
                 };
                 let health = self.connections.health();
                 let channel = match self.connections.channel(&o.endpoint).await {
@@ -1019,7 +1049,7 @@ impl Inner {
 
 /// Whether a failed broadcast call certainly never sent the envelope (the connection could not
 /// be made).
-fn never_sent(message: &str) -> bool {
+pub(crate) fn never_sent(message: &str) -> bool {
     [
         "tcp connect error",
         "Connection refused",

@@ -1,7 +1,9 @@
-//! Evaluate and submit transactions without the peer Gateway service: fabweave endorses on
-//! the peers the call needs, checks that they agree, sends the transaction to an orderer, and
-//! waits for the commit on the peers' event streams — as Fabric 2.2 networks (Huawei BCS v4)
-//! require.
+//! Evaluate and submit transactions, two ways (see [`Mode`]): through the peer Gateway service
+//! (Fabric 2.4+), or without it — fabweave endorses on the peers the call needs, checks that
+//! they agree, sends the transaction to an orderer, and waits for the commit on the peers'
+//! event streams, as Fabric 2.2 networks (Huawei BCS v4) require. By default the Gateway is
+//! used where the peer offers it. Both share the proposal, signing, errors, retries and
+//! ambiguous-outcome resolution; [`Committed::via`] says which one served a submit.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fabweave::Error> {
@@ -20,6 +22,7 @@
 
 mod calls;
 mod client;
+mod gateway;
 mod hotkeys;
 mod resolve;
 mod retry;
@@ -28,6 +31,7 @@ mod strategy;
 
 pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use gateway::{Mode, Via};
 pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};

@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use super::calls::{Committed, Endorser, Submit};
+use super::gateway::Via;
 use super::resolve::Resolution;
 use crate::error::{Error, Result, Stage};
 use crate::events::Registration;
 use crate::protocol::{Endorsed, UnsignedProposal, UnsignedTransaction};
+use crate::routing::RoutePeer;
 
 /// An unsigned proposal.
 #[derive(Debug)]
@@ -36,7 +38,7 @@ impl Proposal {
         let inner = self.call.spec.contract.inner();
         let signed = self.unsigned.signed(signature);
         inner
-            .evaluate(
+            .evaluate_via(
                 &self.call.spec.contract.network.channel,
                 &self.unsigned,
                 signed,
@@ -46,12 +48,15 @@ impl Proposal {
             .await
     }
 
-    /// Sends the signed proposal for endorsement; returns the transaction to sign.
+    /// Sends the signed proposal for endorsement — to the peer Gateway service or to the
+    /// endorsers themselves, as the client's [`super::Mode`] says; returns the transaction to
+    /// sign. Either way the transaction's bytes are assembled here from the checked
+    /// endorsements.
     pub async fn endorse(self, signature: Vec<u8>) -> Result<Transaction> {
         let inner = self.call.spec.contract.inner();
         let signed = self.unsigned.signed(signature);
-        let endorsed = inner
-            .endorse(
+        let (endorsed, gateway) = inner
+            .endorse_via(
                 &self.call.spec.contract.network.channel,
                 &self.unsigned,
                 signed,
@@ -64,6 +69,7 @@ impl Proposal {
             call: self.call,
             endorsed,
             unsigned,
+            gateway,
         })
     }
 }
@@ -77,6 +83,8 @@ pub struct Transaction {
     call: Submit,
     endorsed: Endorsed,
     unsigned: UnsignedTransaction,
+    /// The Gateway peer that endorsed it (`None`: the client-side flow).
+    gateway: Option<RoutePeer>,
 }
 
 impl Transaction {
@@ -100,23 +108,44 @@ impl Transaction {
         &self.endorsed
     }
 
-    /// Starts listening for the commit, then sends the signed transaction to the orderer.
+    /// Which flow endorsed it, and will submit it.
+    pub fn via(&self) -> Via {
+        if self.gateway.is_some() {
+            Via::Gateway
+        } else {
+            Via::Client
+        }
+    }
+
+    /// Starts listening for the commit, then sends the signed transaction to the orderer (in
+    /// the Gateway flow: through the Gateway that endorsed it).
     pub async fn submit(self, signature: Vec<u8>) -> Result<Submitted> {
         let inner = self.call.spec.contract.inner();
         let channel = &self.call.spec.contract.network.channel;
         let tx_id = self.unsigned.tx_id().to_owned();
-        let registrations = inner
-            .listen(
-                channel,
-                self.call.strategy,
-                &tx_id,
-                self.call.deadlines.connect,
-            )
-            .await?;
         let envelope = self.unsigned.signed(signature);
-        inner
-            .broadcast(channel, envelope, &tx_id, self.call.deadlines.submit)
-            .await?;
+        let (registrations, gateway) = match &self.gateway {
+            Some(peer) => {
+                let served = inner
+                    .gateway_submit(channel, &tx_id, envelope, peer, self.call.deadlines.submit)
+                    .await?;
+                (Vec::new(), Some(served))
+            }
+            None => {
+                let registrations = inner
+                    .listen(
+                        channel,
+                        self.call.strategy,
+                        &tx_id,
+                        self.call.deadlines.connect,
+                    )
+                    .await?;
+                inner
+                    .broadcast(channel, envelope, &tx_id, self.call.deadlines.submit)
+                    .await?;
+                (registrations, None)
+            }
+        };
         // Keep only what the wait needs: thousands of transactions may be waiting at once.
         let result = self.endorsed.result().to_vec();
         let event = self.endorsed.event().cloned();
@@ -130,6 +159,7 @@ impl Transaction {
             event,
             endorsers,
             registrations,
+            gateway,
         })
     }
 }
@@ -145,6 +175,8 @@ pub struct Submitted {
     event: Option<crate::proto::peer::ChaincodeEvent>,
     endorsers: Vec<Endorser>,
     registrations: Vec<Registration>,
+    /// The Gateway peer that took it (`None`: the client-side flow).
+    gateway: Option<RoutePeer>,
 }
 
 impl Submitted {
@@ -163,8 +195,19 @@ impl Submitted {
         &self.endorsers
     }
 
+    /// Which flow submitted it, and will report its commit.
+    pub fn via(&self) -> Via {
+        if self.gateway.is_some() {
+            Via::Gateway
+        } else {
+            Via::Client
+        }
+    }
+
     /// Waits for the commit as the strategy says; a transaction committed as invalid gives
-    /// `Error::Commit` with its validation code and block.
+    /// `Error::Commit` with its validation code and block. In the Gateway flow the commit is
+    /// the Gateway peer's `CommitStatus` (signed by the client), whatever the strategy, except
+    /// that `CommitStrategy::None` does not wait.
     ///
     /// When the wait ends without an answer (the deadline passed, every event stream broke),
     /// the outcome is looked up on the ledger of the channel's peers: committed (valid or not)
@@ -173,14 +216,24 @@ impl Submitted {
     pub async fn status(self) -> Result<Committed> {
         let inner = self.contract.inner();
         let channel = self.contract.network.channel.clone();
-        let waited = inner
-            .wait_commit(
-                self.registrations,
-                self.strategy,
-                &self.tx_id,
-                self.commit_deadline,
-            )
-            .await;
+        let via = self.via();
+        let waited = match &self.gateway {
+            Some(_) if self.strategy == super::strategy::CommitStrategy::None => Ok(None),
+            Some(peer) => inner
+                .gateway_commit_status(&channel, &self.tx_id, peer, self.commit_deadline)
+                .await
+                .map(Some),
+            None => {
+                inner
+                    .wait_commit(
+                        self.registrations,
+                        self.strategy,
+                        &self.tx_id,
+                        self.commit_deadline,
+                    )
+                    .await
+            }
+        };
         let lost = match waited {
             Ok(outcome) => {
                 return Ok(Committed {
@@ -192,6 +245,7 @@ impl Submitted {
                     endorsers: self.endorsers,
                     attempts: Vec::new(),
                     from_ledger: false,
+                    via,
                 })
             }
             Err(e @ (Error::Timeout { .. } | Error::Transport { .. })) => e,
@@ -212,6 +266,7 @@ impl Submitted {
                 endorsers: self.endorsers,
                 attempts: Vec::new(),
                 from_ledger: true,
+                via,
             }),
             Resolution::Committed { block, code } => Err(Error::Commit {
                 tx_id: self.tx_id,

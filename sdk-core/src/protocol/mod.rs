@@ -28,6 +28,7 @@
 
 pub mod deliver;
 pub mod discovery;
+pub mod gateway;
 mod proposal;
 mod response;
 pub mod rwset;

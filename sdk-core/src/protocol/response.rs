@@ -44,6 +44,7 @@ impl PeerTarget {
             address: self.address.clone(),
             status,
             message: message.into(),
+            msp_id: String::new(),
         }
     }
 }

@@ -12,7 +12,7 @@
 //! callers keep using it across a peer restart. Channels belong to the tokio runtime that
 //! first dialed them; use one runtime per [`Connections`].
 //!
-//! [`endorser`], [`broadcast`] and [`deliver`] wrap a channel in a client that accepts
+//! [`endorser`], [`gateway`], [`broadcast`] and [`deliver`] wrap a channel in a client that accepts
 //! messages of up to 100 MiB each way, as Fabric's own servers do (tonic's 4 MiB default
 //! rejects large blocks).
 //!
@@ -42,6 +42,7 @@ use crate::crypto::sha256;
 use crate::error::{Error, Result, Stage};
 use crate::identity::Certificate;
 use crate::proto::discovery::discovery_client::DiscoveryClient;
+use crate::proto::gateway::gateway_client::GatewayClient;
 use crate::proto::orderer::atomic_broadcast_client::AtomicBroadcastClient;
 use crate::proto::peer::deliver_client::DeliverClient;
 use crate::proto::peer::endorser_client::EndorserClient;
@@ -413,6 +414,14 @@ pub fn endorser(channel: &Channel) -> EndorserClient<Channel> {
 /// messages of up to [`MAX_MESSAGE_SIZE`].
 pub fn broadcast(channel: &Channel) -> AtomicBroadcastClient<Channel> {
     AtomicBroadcastClient::new(channel.clone())
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// A peer Gateway service client (Evaluate, Endorse, Submit, CommitStatus, ChaincodeEvents)
+/// on `channel` accepting messages of up to [`MAX_MESSAGE_SIZE`].
+pub fn gateway(channel: &Channel) -> GatewayClient<Channel> {
+    GatewayClient::new(channel.clone())
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
