@@ -74,13 +74,30 @@ pub enum Via {
     Client,
 }
 
+/// How many Gateway calls one client has in flight at most. A Fabric peer serves 500 Gateway
+/// calls at once by default (`peer.limits.concurrency.gatewayService`) and refuses the others
+/// with `RESOURCE_EXHAUSTED`; commit-status waits each hold one for a block time.
+const MAX_GATEWAY_CALLS: usize = 256;
+
 /// What the client learned about its peers' Gateway service, and which flow served last.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct GatewayState {
     /// Per peer address: whether it offers the Gateway (absent: not asked yet).
     offered: Mutex<HashMap<String, bool>>,
     /// The flow of the last call: 0 none yet, 1 client, 2 gateway.
     last: AtomicU8,
+    /// Bounds the calls in flight (see [`MAX_GATEWAY_CALLS`]).
+    permits: tokio::sync::Semaphore,
+}
+
+impl Default for GatewayState {
+    fn default() -> Self {
+        GatewayState {
+            offered: Mutex::new(HashMap::new()),
+            last: AtomicU8::new(0),
+            permits: tokio::sync::Semaphore::new(MAX_GATEWAY_CALLS),
+        }
+    }
 }
 
 impl GatewayState {
@@ -127,6 +144,9 @@ enum Reached<T> {
     /// No peer could be reached (or none was there to ask); the last failure.
     Unreachable(Error),
 }
+
+/// The pause before asking for a commit status again when no Gateway peer could answer.
+const COMMIT_STATUS_PAUSE: Duration = Duration::from_millis(250);
 
 fn label(peer: &RoutePeer) -> String {
     format!("{} ({})", peer.name, peer.endpoint.address())
@@ -247,7 +267,12 @@ impl Inner {
                 }
             };
             let health = self.connections.health();
-            match call(transport::gateway(&channel)).await {
+            let answer = {
+                // Never closed, so acquiring cannot fail; without a permit the call still goes.
+                let _permit = self.gateways.permits.acquire().await.ok();
+                call(transport::gateway(&channel)).await
+            };
+            match answer {
                 Ok(t) => {
                     self.gateways.remember(&address, true);
                     health.succeeded(&address);
@@ -257,7 +282,8 @@ impl Inner {
                     self.gateways.remember(&address, false);
                     not_offered.push(label(&peer));
                 }
-                Err(s) if elsewhere(&s) => {
+                // A busy peer refused it before doing anything: another may take it.
+                Err(s) if elsewhere(&s) || s.code() == tonic::Code::ResourceExhausted => {
                     let message = format!("{}: {}", s.code(), s.message());
                     health.failed(&address, &message);
                     last = Some(Error::Transport {
@@ -558,18 +584,31 @@ impl Inner {
             signature: self.identity.sign(&request)?,
             request,
         };
+        let started = tokio::time::Instant::now();
         let work = async {
-            Ok(self
-                .on_gateways(peers, unreachable, |mut client| {
-                    let request = timed(signed.clone(), deadline);
-                    async move {
-                        client
-                            .commit_status(request)
-                            .await
-                            .map(tonic::Response::into_inner)
+            // Asking again is harmless: while no peer can answer (unreachable, busy), keep
+            // asking until the deadline.
+            loop {
+                let left = deadline.saturating_sub(started.elapsed());
+                let reached = self
+                    .on_gateways(peers.clone(), unreachable, |mut client| {
+                        let request = timed(signed.clone(), left);
+                        async move {
+                            client
+                                .commit_status(request)
+                                .await
+                                .map(tonic::Response::into_inner)
+                        }
+                    })
+                    .await;
+                match reached {
+                    Reached::Unreachable(e) => {
+                        tracing::debug!(tx_id, error = %e, "no Gateway answered CommitStatus; asking again");
+                        tokio::time::sleep(COMMIT_STATUS_PAUSE).await;
                     }
-                })
-                .await)
+                    other => return Ok(other),
+                }
+            }
         };
         let reached = within(Stage::Commit, deadline, Some(tx_id), work).await?;
         match reached {
