@@ -8,6 +8,8 @@
 mod scenarios;
 mod support;
 
+use std::time::Duration;
+
 use fabweave::flow::{AttemptOutcome, Mode, RetryPolicy, Via};
 use fabweave::{Error, ErrorKind};
 use scenarios::client;
@@ -16,6 +18,27 @@ use support::TestNetwork;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_and_client_flows_on_a_gateway_network() {
     let net = TestNetwork::up(34400, &[]);
+    // Until gossip has told the Gateways about the other organization's peers they can plan
+    // no endorsement for AND policies (a retryable error); wait for that, with a deadline.
+    let warm = client(&net, "org1", Mode::Gateway).await;
+    let started = std::time::Instant::now();
+    loop {
+        let tried = warm
+            .network("mychannel")
+            .contract("kv_and")
+            .submit("put")
+            .args(["gw-warm", "1"])
+            .no_retry()
+            .await;
+        match tried {
+            Ok(_) => break,
+            Err(e) if e.is_retryable() && started.elapsed() < Duration::from_secs(90) => {
+                eprintln!("Gateway not ready yet: {e}");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
 
     // Auto picks the Gateway where the peer offers it.
     let auto = client(&net, "org1", Mode::Auto).await;

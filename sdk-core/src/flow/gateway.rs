@@ -674,8 +674,12 @@ impl Inner {
         }
         let details = wire::error_details(status.details());
         // Unavailable: the Gateway could reach no peer (nothing was endorsed; worth a retry).
+        // No plan: the Gateway knows too few live peers for the policy (gossip membership
+        // still forming, peers down) — as when the client-side flow reaches too few: 503.
         let fallback = if status.code() == tonic::Code::Unavailable {
             0
+        } else if no_plan(status.message()) {
+            503
         } else {
             500
         };
@@ -783,6 +787,11 @@ impl Inner {
             msp_id: d.msp_id,
         }
     }
+}
+
+/// Whether the Gateway found no set of live peers satisfying the endorsement policy.
+fn no_plan(message: &str) -> bool {
+    message.contains("no combination of peers") || message.contains("no peer combination")
 }
 
 /// Whether a Gateway detail says a node could not be reached.
