@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fabweave::config::Profile;
-use fabweave::flow::{Client, Committed, Network};
+use fabweave::flow::{Client, Committed, Mode, Network};
 use fabweave::identity::Identity;
 use fabweave::routing::policy::SignaturePolicy;
 use fabweave::Error;
@@ -29,6 +29,8 @@ fn profile_path(net: &TestNetwork, org: &str, kind: &str) -> String {
 async fn bcs_client(net: &TestNetwork, org: &str) -> Client {
     let profile = Profile::load(profile_path(net, org, "bcsUser")).unwrap();
     Client::builder(profile)
+        // Client-side routing is what this suite tests, on Gateway networks too.
+        .mode(Mode::Client)
         .user("User1")
         .connect()
         .await
@@ -159,6 +161,8 @@ async fn scenarios(net: &TestNetwork) {
     assert_eq!(profile.peers.len(), 1);
     assert!(profile.orderers.is_empty());
     let lone = Client::builder(profile)
+        // Client-side routing is what this suite tests, on Gateway networks too.
+        .mode(Mode::Client)
         .identity(user1(net, "org1"))
         .connect()
         .await
@@ -178,6 +182,8 @@ async fn scenarios(net: &TestNetwork) {
     // Discovery off, policy given by the caller: the static plan satisfies AND and OR.
     let profile = Profile::load(profile_path(net, "org1", "bcsUser")).unwrap();
     let offline = Client::builder(profile)
+        // Client-side routing is what this suite tests, on Gateway networks too.
+        .mode(Mode::Client)
         .user("User1")
         .discovery(false)
         .connect()
@@ -259,6 +265,8 @@ async fn scenarios(net: &TestNetwork) {
     let profile = Profile::load(&with_policy).unwrap();
     assert!(profile.endorsement_policy("mychannel", "kv_and").is_some());
     let pclient = Client::builder(profile)
+        // Client-side routing is what this suite tests, on Gateway networks too.
+        .mode(Mode::Client)
         .identity(user1(net, "org1"))
         .discovery(false)
         .connect()
