@@ -21,6 +21,7 @@
 mod calls;
 mod client;
 mod hotkeys;
+mod ledger;
 mod resolve;
 mod retry;
 mod steps;
@@ -28,6 +29,7 @@ mod strategy;
 
 pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use ledger::Ledger;
 pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};
