@@ -1,29 +1,5 @@
 //! Blocks for people: [`decode_block`] reads a `common.Block` down to each transaction's call,
 //! read/write set, event and endorsers; [`DecodedBlock::to_json`] renders it.
-//!
-//! # JSON rendering
-//!
-//! The field names of these structures are the JSON field names, and they are stable: new
-//! fields may be added, existing ones keep their name and meaning. Byte strings that are
-//! meant to be read (arguments, values, payloads) are [`Data`] objects,
-//! `{"encoding": "utf8" | "base64", "value": "..."}`: the text when the bytes are valid UTF-8,
-//! standard base64 (with padding) otherwise. Hashes are lowercase hex strings. Absent optional
-//! values are `null`. Timestamps are RFC 3339 in UTC (`2024-05-01T12:00:00.123456789Z`).
-//!
-//! ```json
-//! {"number": 5, "hash": "…", "previous_hash": "…", "data_hash": "…",
-//!  "metadata": {"last_config": 0, "validation_codes": [0], "signers": [...], "commit_hash": "…"},
-//!  "transactions": [{"index": 0, "tx_id": "…", "header_type": "ENDORSER_TRANSACTION",
-//!    "channel": "mychannel", "timestamp": "…", "creator": {"msp_id": "Org1MSP", "subject": "CN=…"},
-//!    "validation_code": 0, "validation_code_name": "VALID",
-//!    "actions": [{"chaincode": "kv", "chaincode_version": "1.0",
-//!      "function": {"encoding": "utf8", "value": "put"}, "args": [...], "is_init": false,
-//!      "response": {"status": 200, "message": "", "payload": {...}},
-//!      "rwsets": [{"namespace": "kv", "reads": [...], "range_queries": [...], "writes": [...],
-//!                  "metadata_writes": [...], "collections": [...]}],
-//!      "event": null, "endorsers": [{"msp_id": "Org1MSP", "subject": "CN=peer0…"}]}],
-//!    "config": null, "malformed": null}]}
-//! ```
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -334,7 +310,31 @@ pub struct DecodedMetadata {
     pub commit_hash: Option<String>,
 }
 
-/// A block, decoded for people (see the [module documentation](self) for its JSON form).
+/// A block, decoded for people.
+///
+/// # JSON rendering ([`DecodedBlock::to_json`])
+///
+/// The field names of the decoded structures are the JSON field names, and they are stable: new
+/// fields may be added, existing ones keep their name and meaning. Byte strings that are
+/// meant to be read (arguments, values, payloads) are [`Data`] objects,
+/// `{"encoding": "utf8" | "base64", "value": "..."}`: the text when the bytes are valid UTF-8,
+/// standard base64 (with padding) otherwise. Hashes are lowercase hex strings. Absent optional
+/// values are `null`. Timestamps are RFC 3339 in UTC (`2024-05-01T12:00:00.123456789Z`).
+///
+/// ```json
+/// {"number": 5, "hash": "…", "previous_hash": "…", "data_hash": "…",
+///  "metadata": {"last_config": 0, "validation_codes": [0], "signers": [...], "commit_hash": "…"},
+///  "transactions": [{"index": 0, "tx_id": "…", "header_type": "ENDORSER_TRANSACTION",
+///    "channel": "mychannel", "timestamp": "…", "creator": {"msp_id": "Org1MSP", "subject": "CN=…"},
+///    "validation_code": 0, "validation_code_name": "VALID",
+///    "actions": [{"chaincode": "kv", "chaincode_version": "1.0",
+///      "function": {"encoding": "utf8", "value": "put"}, "args": [...], "is_init": false,
+///      "response": {"status": 200, "message": "", "payload": {...}},
+///      "rwsets": [{"namespace": "kv", "reads": [...], "range_queries": [...], "writes": [...],
+///                  "metadata_writes": [...], "collections": [...]}],
+///      "event": null, "endorsers": [{"msp_id": "Org1MSP", "subject": "CN=peer0…"}]}],
+///    "config": null, "malformed": null}]}
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecodedBlock {
     /// The block number.
@@ -353,7 +353,7 @@ pub struct DecodedBlock {
 }
 
 impl DecodedBlock {
-    /// The block as JSON (see the [module documentation](self) for the field names).
+    /// The block as JSON (see [`DecodedBlock`] for the field names).
     pub fn to_json(&self) -> String {
         to_json(self)
     }
