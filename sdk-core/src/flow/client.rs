@@ -523,7 +523,7 @@ pub(crate) struct Inner {
     pub(crate) commit_strategy: CommitStrategy,
     pub(crate) query_strategy: QueryStrategy,
     pub(crate) verify_endorsements: bool,
-    next_query_peer: AtomicUsize,
+    pub(crate) next_query_peer: AtomicUsize,
     pub(crate) mode: Mode,
     pub(crate) gateways: GatewayState,
 }
@@ -565,7 +565,7 @@ impl Inner {
             .clone()
     }
 
-    fn own_msp(&self) -> &str {
+    pub(crate) fn own_msp(&self) -> &str {
         self.identity.msp_id()
     }
 

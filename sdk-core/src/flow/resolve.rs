@@ -5,9 +5,8 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::client::Inner;
-use crate::error::{Error, Result};
-use crate::ledger::{self, TxLookup, QSCC};
-use crate::protocol::{ProposalRequest, UnsignedProposal};
+use crate::error::Error;
+use crate::ledger::{self, Query};
 use crate::routing::RoutePeer;
 
 /// What the ledger says of a transaction.
@@ -22,37 +21,6 @@ pub(crate) enum Resolution {
 }
 
 impl Inner {
-    /// Asks `function(channel, arg)` of qscc on one peer; the response's status, message and
-    /// payload.
-    async fn qscc(
-        &self,
-        peer: &RoutePeer,
-        channel: &str,
-        function: &str,
-        arg: &str,
-    ) -> Result<(i32, String, Vec<u8>)> {
-        let request = ProposalRequest::new(channel, QSCC, function, self.identity.serialized())
-            .arg(channel)
-            .arg(arg)
-            .tx_id_hash(self.suite.tx_id_hash);
-        let request = match self.connections.client_cert_hash() {
-            Some(hash) => request.tls_cert_hash(hash),
-            None => request,
-        };
-        let proposal = UnsignedProposal::new(request)?;
-        let signature = self.identity.sign(proposal.bytes())?;
-        match self.process(peer, proposal.signed(signature)).await {
-            Ok(resp) => {
-                let r = resp.response.unwrap_or_default();
-                Ok((r.status, r.message, r.payload))
-            }
-            Err((_, message)) => Err(Error::Transport {
-                endpoint: peer.endpoint.address(),
-                message,
-            }),
-        }
-    }
-
     /// Looks `tx_id` up on the channel's ledger-query peers — all of them at once, or those
     /// named in `only` — within `deadline`.
     pub(crate) async fn lookup_transaction(
@@ -71,20 +39,18 @@ impl Inner {
             return Resolution::Unknown("no peer to ask".into());
         }
         let asks = peers.iter().map(|p| async move {
-            let answer =
-                tokio::time::timeout(deadline, self.qscc(p, channel, "GetTransactionByID", tx_id))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Error::Timeout {
-                            stage: crate::error::Stage::Evaluate,
-                            after: deadline,
-                            tx_id: None,
-                            waiting_for: Some(p.endpoint.address()),
-                        })
-                    });
-            let lookup = answer.and_then(|(status, message, payload)| {
-                ledger::transaction_by_id(status, &message, &payload)
-            });
+            let query = Query::TransactionById(tx_id.to_owned());
+            let answer = tokio::time::timeout(deadline, self.ledger_call(p, channel, &query))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        stage: crate::error::Stage::Evaluate,
+                        after: deadline,
+                        tx_id: None,
+                        waiting_for: Some(p.endpoint.address()),
+                    })
+                });
+            let lookup = answer.and_then(|r| ledger::processed_transaction(&r, &p.name));
             (*p, lookup)
         });
         // The first peer that has it settles it; a peer that hangs does not hold that up.
@@ -93,21 +59,27 @@ impl Inner {
         let mut errors = Vec::new();
         while let Some((peer, answer)) = answers.next().await {
             match answer {
-                Ok(TxLookup::Found { code }) => {
+                Ok(Some(tx)) => {
+                    let query = Query::BlockByTxId(tx_id.to_owned());
                     let block = match tokio::time::timeout(
                         deadline,
-                        self.qscc(peer, channel, "GetBlockByTxID", tx_id),
+                        self.ledger_call(peer, channel, &query),
                     )
                     .await
                     {
-                        Ok(Ok((status, _, payload))) if (200..400).contains(&status) => {
-                            ledger::block_number(&payload).unwrap_or(0)
-                        }
+                        Ok(Ok(r)) => ledger::block(&r, &peer.name)
+                            .ok()
+                            .flatten()
+                            .and_then(|b| b.header)
+                            .map_or(0, |h| h.number),
                         _ => 0,
                     };
-                    return Resolution::Committed { block, code };
+                    return Resolution::Committed {
+                        block,
+                        code: tx.validation_code,
+                    };
                 }
-                Ok(_) => absent += 1,
+                Ok(None) => absent += 1,
                 Err(e) => errors.push(format!("{}: {e}", peer.name)),
             }
         }

@@ -18,7 +18,7 @@
 
 mod certificate;
 mod msp;
-mod time;
+pub(crate) mod time;
 pub mod wallet;
 
 use std::fmt;
