@@ -20,6 +20,7 @@
 
 mod calls;
 mod client;
+mod events;
 mod hotkeys;
 mod resolve;
 mod retry;
@@ -28,6 +29,7 @@ mod strategy;
 
 pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use events::{BlockEvents, ChaincodeEvents};
 pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};
