@@ -552,17 +552,13 @@ async fn session<E: Emitter>(
             Err(status) => return broke(delivered, status_error(&address, &status)),
         };
         let number = content.number();
-        if let Some(c) = cursor.as_ref() {
-            if c.covers_block(number) {
-                continue; // delivered before a reconnection
-            }
-            if number > c.resume_block() {
+        match accept(cursor.as_ref(), number) {
+            Accept::Take => {}
+            Accept::Seen => continue,
+            Accept::Gap { expected } => {
                 let error = Error::Protocol {
                     endpoint: address.clone(),
-                    message: format!(
-                        "asked for block {} but got block {number}",
-                        c.resume_block()
-                    ),
+                    message: format!("asked for block {expected} but got block {number}"),
                 };
                 return broke(delivered, error);
             }
@@ -580,6 +576,31 @@ async fn session<E: Emitter>(
             }
         }
         *cursor = Some(Checkpoint::block(number));
+    }
+}
+
+/// What to do with a block that arrives after `done` was handed over.
+#[derive(Debug, PartialEq, Eq)]
+enum Accept {
+    /// Hand over what `done` does not cover.
+    Take,
+    /// Handed over entirely already (a peer replaying after a reconnection).
+    Seen,
+    /// Blocks are missing in between: the stream must be reopened.
+    Gap {
+        /// The block that should have come.
+        expected: u64,
+    },
+}
+
+fn accept(done: Option<&Checkpoint>, number: u64) -> Accept {
+    match done {
+        None => Accept::Take,
+        Some(c) if c.covers_block(number) => Accept::Seen,
+        Some(c) if number > c.resume_block() => Accept::Gap {
+            expected: c.resume_block(),
+        },
+        Some(_) => Accept::Take,
     }
 }
 
@@ -648,6 +669,21 @@ fn status_error(address: &str, status: &tonic::Status) -> Error {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn blocks_after_a_reconnection() {
+        assert_eq!(accept(None, 7), Accept::Take);
+        let whole = Checkpoint::block(7);
+        assert_eq!(accept(Some(&whole), 6), Accept::Seen);
+        assert_eq!(accept(Some(&whole), 7), Accept::Seen);
+        assert_eq!(accept(Some(&whole), 8), Accept::Take);
+        assert_eq!(accept(Some(&whole), 9), Accept::Gap { expected: 8 });
+        // Part of block 7 handed over: block 7 comes again (its rest is taken), 8 is a gap.
+        let part = Checkpoint::transaction(7, 2, "t");
+        assert_eq!(accept(Some(&part), 6), Accept::Seen);
+        assert_eq!(accept(Some(&part), 7), Accept::Take);
+        assert_eq!(accept(Some(&part), 8), Accept::Gap { expected: 7 });
+    }
 
     #[test]
     fn statuses_that_end_the_stream_for_good() {
