@@ -39,6 +39,8 @@ pub enum ErrorKind {
     Protocol,
     /// A Fabric CA server refused a request.
     Ca,
+    /// An event checkpoint could not be read or written.
+    Checkpoint,
 }
 
 /// The stages of a transaction, for timeouts and errors.
@@ -525,6 +527,24 @@ pub enum Error {
         /// What the code usually means and what to check, for the known cases.
         hint: Option<String>,
     },
+    /// An event checkpoint (see [`crate::events::Checkpointer`]) could not be read or written:
+    /// the file is unreadable, corrupt, or cannot be replaced.
+    Checkpoint {
+        /// The checkpoint file, for file checkpointers.
+        file: Option<PathBuf>,
+        /// What is wrong.
+        message: String,
+    },
+    /// An event stream could not read from any peer of its channel for longer than it was
+    /// allowed to (see [`crate::events::EventOptions::give_up_after`]).
+    EventsUnavailable {
+        /// The channel.
+        channel: String,
+        /// How long no peer could be read from.
+        after: std::time::Duration,
+        /// What each peer tried last said.
+        peers: Vec<PeerFailure>,
+    },
 }
 
 impl Error {
@@ -545,6 +565,8 @@ impl Error {
             Error::Retried { last, .. } => last.kind(),
             Error::Ca { .. } => ErrorKind::Ca,
             Error::NoGateway { .. } => ErrorKind::Config,
+            Error::Checkpoint { .. } => ErrorKind::Checkpoint,
+            Error::EventsUnavailable { .. } => ErrorKind::Transport,
         }
     }
 
@@ -571,7 +593,7 @@ impl Error {
                 stage: Stage::Connect | Stage::Submit,
                 ..
             } => true,
-            Error::Transport { .. } => true,
+            Error::Transport { .. } | Error::EventsUnavailable { .. } => true,
             _ => false,
         }
     }
@@ -776,6 +798,30 @@ impl fmt::Display for Error {
                 write!(f, ": {message}")?;
                 if let Some(hint) = hint {
                     write!(f, " ({hint})")?;
+                }
+                Ok(())
+            }
+            Error::Checkpoint { file, message } => {
+                f.write_str("event checkpoint")?;
+                if let Some(file) = file {
+                    write!(f, " {}", file.display())?;
+                }
+                write!(f, ": {message}")
+            }
+            Error::EventsUnavailable {
+                channel,
+                after,
+                peers,
+            } => {
+                write!(
+                    f,
+                    "no peer of channel {channel} could deliver events for {after:?}"
+                )?;
+                if peers.is_empty() {
+                    f.write_str(" (no event-source peer known)")?;
+                }
+                for p in peers {
+                    write!(f, "; {p}")?;
                 }
                 Ok(())
             }

@@ -16,7 +16,8 @@
 //! - [`transport`]: one gRPC connection per endpoint, TLS and mutual TLS from the profile, and
 //!   the health of each endpoint;
 //! - [`events`]: one filtered-block stream per (peer, channel), shared by every transaction
-//!   waiting for its commit;
+//!   waiting for its commit; block and chaincode event streams that fail over between peers
+//!   and resume from checkpoints;
 //! - [`proto`]: the Fabric wire schema, generated from fabweave's own `.proto` files;
 //! - [`Error`]: one error type, with [`ErrorKind`] and structured fields.
 

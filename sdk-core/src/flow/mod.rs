@@ -22,6 +22,7 @@
 
 mod calls;
 mod client;
+mod events;
 mod gateway;
 mod hotkeys;
 mod ledger;
@@ -32,6 +33,7 @@ mod strategy;
 
 pub use calls::{Committed, Endorser, Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use events::{BlockEvents, ChaincodeEvents};
 pub use gateway::{Mode, Via};
 pub use ledger::Ledger;
 pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
