@@ -385,6 +385,7 @@ async fn run<E: Emitter>(
                 PeerFailure {
                     peer: peer.name.clone(),
                     address,
+                    msp_id: peer.msp_id.clone().unwrap_or_default(),
                     status: 0,
                     message: error.to_string(),
                 },
