@@ -1,6 +1,4 @@
-//! `fabweave`: command-line tools over the fabweave SDK.
-//!
-//! `fabweave profile check FILE` loads a connection profile the way the SDK does, prints the
+//! `fabweave profile check FILE`: loads a connection profile the way the SDK does, prints the
 //! normalized model and every problem found, and exits 0 only when nothing blocks a connection.
 
 use std::path::PathBuf;
@@ -9,7 +7,7 @@ use std::time::SystemTime;
 
 use fabweave::config::{LoadOptions, Profile, ProfileFormat, Severity};
 
-const USAGE: &str = "usage: fabweave profile check FILE [options]
+pub(crate) const USAGE: &str = "usage: fabweave profile check FILE [options]
 
 Loads a connection profile (fabric-sdk-go config.yaml, or a common connection profile in
 JSON or YAML), prints what fabweave understood, and lists every problem. Exit status 0 when
@@ -74,8 +72,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+/// Runs `fabweave profile check` with the arguments after the program name.
+pub(crate) fn run(args: Vec<String>) -> ExitCode {
+    let args = match parse_args(args.into_iter()) {
         Ok(a) => a,
         Err(msg) if msg == "help" => {
             println!("{USAGE}");

@@ -385,10 +385,24 @@ fn missing_file_is_blocked() {
 #[test]
 fn bad_usage_exits_2_with_the_usage() {
     let profile = bcs();
+    // Without a command, or with an unknown one: the list of commands.
     for (args, message) in [
-        (vec![], "expected `profile check`"),
+        (vec![], "missing COMMAND"),
+        (vec!["check", arg(&profile)], "unknown command `check`"),
+    ] {
+        let out = fabweave(&args, &[]);
+        assert_status(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("fabweave: {message}")),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("usage: fabweave COMMAND"), "{args:?}: {err}");
+        assert!(err.contains("profile check FILE"), "{args:?}: {err}");
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    for (args, message) in [
         (vec!["profile"], "expected `profile check`"),
-        (vec!["check", arg(&profile)], "expected `profile check`"),
         (vec!["profile", "check"], "missing FILE"),
         (
             vec!["profile", "check", arg(&profile), "--frobnicate"],
