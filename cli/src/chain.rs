@@ -52,11 +52,11 @@ Prints one transaction, decoded: its block, validation code, creator, chaincode 
 read/write set."
         }
         _ => {
-            "usage: fabweave events CHAINCODE [--event NAME] [--from N | --checkpoint FILE] [--count K] [options]
+            "usage: fabweave events CHAINCODE [--event NAME] [--from N] [--checkpoint FILE] [--count K] [options]
 
 Follows a chaincode's events (Ctrl-C stops). --checkpoint FILE records each event printed, and a
-later run with the same file goes on after the last one (each event once). --count K stops after
-K events. Default start: the newest block."
+later run with the same file goes on after the last one (each event once); --from N is where a
+new file starts. --count K stops after K events. Default start: the newest block."
         }
     };
     format!("{specific}\n\n{CONNECTION_OPTIONS}")
@@ -180,7 +180,7 @@ pub(crate) fn run(command: &str, args: Vec<String>) -> ExitCode {
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Usage(m)) => {
             eprintln!("fabweave {command}: {m}\n\n{}", usage(command));
             ExitCode::from(2)
@@ -189,12 +189,33 @@ pub(crate) fn run(command: &str, args: Vec<String>) -> ExitCode {
             eprintln!("fabweave {command}: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Missing(m)) => {
+            eprintln!("fabweave {command}: {m}");
+            ExitCode::from(1)
+        }
     }
 }
 
 enum Failure {
     Usage(String),
     Sdk(fabweave::Error),
+    /// Standard output was closed (e.g. piped into `head`): stop quietly.
+    Closed,
+    /// The network answered, but not with what was asked for (e.g. no such transaction).
+    Missing(String),
+}
+
+/// Writes `text` to standard output; a closed pipe ends the command quietly.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|_| Failure::Closed)
+}
+
+/// [`emit`] with a newline.
+fn emitln(text: &str) -> Result<(), Failure> {
+    emit(&format!("{text}\n"))
 }
 
 impl From<fabweave::Error> for Failure {
@@ -220,11 +241,6 @@ async fn dispatch(command: &str, args: &Args) -> Result<(), Failure> {
         }
         "events" => {
             positional(0, "CHAINCODE")?;
-            if args.from.is_some() && args.checkpoint.is_some() {
-                return Err(Failure::Usage(
-                    "give --from or --checkpoint, not both".into(),
-                ));
-            }
         }
         _ => {
             if args.follow && args.to.is_some() {
@@ -292,24 +308,24 @@ async fn invoke(network: &Network, args: &Args) -> Result<(), Failure> {
     let done = submit.await?;
     if args.json {
         let value = serde_json::json!({
-            "txId": done.tx_id(),
+            "tx_id": done.tx_id(),
             "block": done.block_number(),
             "via": format!("{:?}", done.via()).to_lowercase(),
             "attempts": done.attempts().len(),
             "payload": Data::new(done.payload()),
         });
-        println!("{value}");
+        emitln(&value.to_string())?;
     } else {
-        println!(
+        emitln(&format!(
             "{} committed in block {} ({} attempt{}, via {:?})",
             done.tx_id(),
             done.block_number(),
             done.attempts().len(),
             if done.attempts().len() == 1 { "" } else { "s" },
             done.via()
-        );
+        ))?;
         if !done.payload().is_empty() {
-            println!("{}", render::data(&Data::new(done.payload())));
+            emitln(&render::data(&Data::new(done.payload())))?;
         }
     }
     Ok(())
@@ -325,9 +341,9 @@ async fn query(network: &Network, args: &Args) -> Result<(), Failure> {
     }
     let payload = evaluate.await?;
     if args.json {
-        println!("{}", serde_json::json!({ "payload": Data::new(&payload) }));
+        emitln(&serde_json::json!({ "payload": Data::new(&payload) }).to_string())?;
     } else {
-        println!("{}", render::data(&Data::new(&payload)));
+        emitln(&render::data(&Data::new(&payload)))?;
     }
     Ok(())
 }
@@ -335,14 +351,14 @@ async fn query(network: &Network, args: &Args) -> Result<(), Failure> {
 async fn tx(network: &Network, tx_id: &str, json: bool) -> Result<(), Failure> {
     let ledger = network.ledger();
     let block = ledger.block_by_tx_id(tx_id).await?.ok_or_else(|| {
-        Failure::Usage(format!(
+        Failure::Missing(format!(
             "no transaction {tx_id} on channel {}",
             network.name()
         ))
     })?;
     let decoded = decode_block(&block)?;
     let tx = decoded.transaction(tx_id).ok_or_else(|| {
-        Failure::Usage(format!(
+        Failure::Missing(format!(
             "block {} does not hold transaction {tx_id}",
             decoded.number
         ))
@@ -355,10 +371,10 @@ async fn tx(network: &Network, tx_id: &str, json: bool) -> Result<(), Failure> {
         ) {
             map.extend(t);
         }
-        println!("{value}");
+        emitln(&value.to_string())?;
     } else {
-        println!("block {}", decoded.number);
-        print!("{}", render::transaction(tx));
+        emitln(&format!("block {}", decoded.number))?;
+        emit(&render::transaction(tx))?;
     }
     Ok(())
 }
@@ -434,9 +450,9 @@ async fn blocks(network: &Network, args: &Args) -> Result<(), Failure> {
         let decoded = decode_block(block)?;
         progress.finish();
         if args.json {
-            println!("{}", decoded.to_json());
+            emitln(&decoded.to_json())?;
         } else {
-            print!("{}", render::block(&decoded));
+            emit(&render::block(&decoded))?;
         }
         done += 1;
         progress.show(done, total, event.block_number);
@@ -457,9 +473,11 @@ async fn events(network: &Network, chaincode: &str, args: &Args) -> Result<(), F
         Some(path) => Some(Arc::new(FileCheckpointer::open(path)?)),
         None => None,
     };
+    // A checkpoint in the file wins over --from, which is where a new file starts.
     if let Some(cp) = &checkpointer {
         builder = builder.checkpointer(cp.clone());
-    } else if let Some(from) = args.from {
+    }
+    if let Some(from) = args.from {
         builder = builder.start(StartAt::Block(from));
     }
     let mut stream = builder.open().await?;
@@ -469,26 +487,24 @@ async fn events(network: &Network, chaincode: &str, args: &Args) -> Result<(), F
         let event = event?;
         progress.finish();
         if args.json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "block": event.block_number,
-                    "txIndex": event.tx_index,
-                    "txId": event.tx_id,
-                    "chaincode": event.chaincode_id,
-                    "name": event.event_name,
-                    "payload": Data::new(&event.payload),
-                })
-            );
+            let value = serde_json::json!({
+                "block": event.block_number,
+                "tx_index": event.tx_index,
+                "tx_id": event.tx_id,
+                "chaincode": event.chaincode_id,
+                "name": event.event_name,
+                "payload": Data::new(&event.payload),
+            });
+            emitln(&value.to_string())?;
         } else {
-            println!(
+            emitln(&format!(
                 "block {} tx {} {}  {}  {}",
                 event.block_number,
                 event.tx_index,
                 event.tx_id,
                 event.event_name,
                 render::data(&Data::new(&event.payload))
-            );
+            ))?;
         }
         // Recorded once printed: a restart with the same file goes on after it.
         stream.ack(&event)?;

@@ -5,11 +5,23 @@ use std::fmt::Write;
 
 use fabweave::ledger::{Data, DecodedBlock, DecodedTransaction, KeyVersion, NsRwSet};
 
-/// Bytes as text: quoted UTF-8, or `base64:…`.
+/// Bytes as text: quoted when they are readable UTF-8, else `hex:` (the first 48 bytes, then
+/// the length) — binary values such as the lifecycle's protobufs stay one short line.
 pub(crate) fn data(d: &Data) -> String {
-    match d.as_str() {
-        Some(text) => format!("{text:?}"),
-        None => format!("base64:{}", d.value),
+    if let Some(text) = d.as_str() {
+        if !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return format!("{text:?}");
+        }
+    }
+    let bytes = d.to_bytes();
+    let shown: String = bytes.iter().take(48).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > 48 {
+        format!("hex:{shown}… ({} bytes)", bytes.len())
+    } else {
+        format!("hex:{shown}")
     }
 }
 
