@@ -48,7 +48,7 @@ impl Cli {
 
 #[test]
 fn network_commands() {
-    let net = TestNetwork::up(35200, &[]);
+    let net = TestNetwork::up(26000, &[]);
     let cli = Cli {
         profile: net.manifest()["orgs"]["org1"]["profiles"]["bcsUser"]
             .as_str()

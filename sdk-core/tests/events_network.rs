@@ -24,7 +24,7 @@ use fabweave::{Error, ErrorKind};
 use futures_util::StreamExt;
 use support::{assert_success, TestNetwork};
 
-const BASE: u16 = 33600;
+const BASE: u16 = 24800;
 const WAIT: Duration = Duration::from_secs(60);
 
 async fn client(net: &TestNetwork, org: &str) -> Client {

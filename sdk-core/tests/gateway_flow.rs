@@ -17,7 +17,7 @@ use support::TestNetwork;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_and_client_flows_on_a_gateway_network() {
-    let net = TestNetwork::up(34400, &[]);
+    let net = TestNetwork::up(25200, &[]);
     // Until gossip has told the Gateways about the other organization's peers they can plan
     // no endorsement for AND policies (a retryable error); wait for that, with a deadline.
     let warm = client(&net, "org1", Mode::Gateway).await;
@@ -139,7 +139,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_uses_the_client_flow_where_there_is_no_gateway() {
-    let net = TestNetwork::up(34800, &["--no-gateway"]);
+    let net = TestNetwork::up(25600, &["--no-gateway"]);
 
     let auto = client(&net, "org1", Mode::Auto).await;
     let kv = auto.network("mychannel").contract("kv");

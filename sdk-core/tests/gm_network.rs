@@ -17,7 +17,7 @@ use fabweave::flow::Client;
 use fabweave::ErrorKind;
 use support::TestNetwork;
 
-const BASE: u16 = 32800;
+const BASE: u16 = 24000;
 
 fn profile(net: &TestNetwork, org: &str, kind: &str) -> Profile {
     let path = net.manifest()["orgs"][org]["profiles"][kind]

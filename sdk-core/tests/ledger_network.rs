@@ -31,7 +31,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ledger_queries_and_decoded_blocks() {
-    let net = TestNetwork::up(33200, &[]);
+    let net = TestNetwork::up(24400, &[]);
     let client = client(&net, "org1").await;
     let network = client.network("mychannel");
     let ledger = network.ledger();

@@ -126,10 +126,25 @@ impl Transaction {
         let envelope = self.unsigned.signed(signature);
         let (registrations, gateway) = match &self.gateway {
             Some(peer) => {
+                // The commit strategy holds in the Gateway flow too: listen on the peers it
+                // names (for the default, every peer of your organization) before submitting.
+                let registrations = inner
+                    .listen(
+                        channel,
+                        self.call.strategy,
+                        &tx_id,
+                        self.call.deadlines.connect,
+                    )
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::debug!(%tx_id, error = %e,
+                            "no commit listener; the Gateway's CommitStatus will answer");
+                        Vec::new()
+                    });
                 let served = inner
                     .gateway_submit(channel, &tx_id, envelope, peer, self.call.deadlines.submit)
                     .await?;
-                (Vec::new(), Some(served))
+                (registrations, Some(served))
             }
             None => {
                 let registrations = inner
@@ -204,10 +219,11 @@ impl Submitted {
         }
     }
 
-    /// Waits for the commit as the strategy says; a transaction committed as invalid gives
-    /// `Error::Commit` with its validation code and block. In the Gateway flow the commit is
-    /// the Gateway peer's `CommitStatus` (signed by the client), whatever the strategy, except
-    /// that `CommitStrategy::None` does not wait.
+    /// Waits for the commit as the strategy says, in both flows (the listeners were registered
+    /// before the transaction was sent); a transaction committed as invalid gives
+    /// `Error::Commit` with its validation code and block. In the Gateway flow, when no
+    /// listener could be registered, the Gateway peer's `CommitStatus` (signed by the client)
+    /// answers instead.
     ///
     /// When the wait ends without an answer (the deadline passed, every event stream broke),
     /// the outcome is looked up on the ledger of the channel's peers: committed (valid or not)
@@ -219,11 +235,13 @@ impl Submitted {
         let via = self.via();
         let waited = match &self.gateway {
             Some(_) if self.strategy == super::strategy::CommitStrategy::None => Ok(None),
-            Some(peer) => inner
+            // No listener could be registered for the strategy's peers: the Gateway's own
+            // answer.
+            Some(peer) if self.registrations.is_empty() => inner
                 .gateway_commit_status(&channel, &self.tx_id, peer, self.commit_deadline)
                 .await
                 .map(Some),
-            None => {
+            _ => {
                 inner
                     .wait_commit(
                         self.registrations,

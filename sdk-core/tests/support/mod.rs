@@ -61,6 +61,22 @@ impl TestNetwork {
         // Marked running first: a half-started network is still torn down on drop.
         self.running = true;
         let out = self.net(&up);
+        if !out.status.success() {
+            // The state (and its logs) goes with the drop: show the log `net` names first.
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            for word in stderr.split_whitespace() {
+                let path = word.trim_end_matches([';', ',', '.', ')']);
+                if path.ends_with(".log") {
+                    if let Ok(text) = std::fs::read_to_string(path) {
+                        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+                        eprintln!("--- last lines of {path}");
+                        for line in tail.into_iter().rev() {
+                            eprintln!("{line}");
+                        }
+                    }
+                }
+            }
+        }
         assert_success("net up", &out);
         let text = std::fs::read_to_string(self.home.join("network.json")).unwrap();
         self.manifest = serde_json::from_str(&text).unwrap();
