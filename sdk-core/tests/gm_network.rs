@@ -13,7 +13,7 @@ mod support;
 
 use fabweave::config::Profile;
 use fabweave::crypto::{CryptoSuite, SignatureAlgorithm};
-use fabweave::flow::Client;
+use fabweave::flow::{Client, CommitStrategy};
 use fabweave::ErrorKind;
 use support::TestNetwork;
 
@@ -57,6 +57,8 @@ async fn sm2_signed_transactions_commit_on_gm_peers() {
             .contract(name)
             .submit("put")
             .args([key.as_str(), "sm2"])
+            // Org2 reads it back at once: every peer of the channel must have it.
+            .commit_strategy(CommitStrategy::NetworkScopeAllForTx)
             .await
             .unwrap();
         assert!(done.block_number() > 0, "{name}");

@@ -39,6 +39,9 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
             .contract(name)
             .submit("put")
             .args([key.as_str(), "v1"])
+            // Org2 reads it back at once: every peer of the channel must have it (the default
+            // strategy waits for Org1's peers only).
+            .commit_strategy(CommitStrategy::NetworkScopeAllForTx)
             .await
             .unwrap();
         assert_eq!(done.tx_id().len(), 64);
@@ -103,6 +106,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
     kv.submit("putPrivate")
         .args(["shared", "both"])
         .transient("value", "s2")
+        .commit_strategy(CommitStrategy::NetworkScopeAllForTx)
         .await
         .unwrap();
     assert_eq!(
