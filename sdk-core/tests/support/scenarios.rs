@@ -274,18 +274,23 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         started.elapsed()
     );
 
-    // One orderer stopped: submissions keep committing through the others.
-    let out = net.net(&["stop", "orderer0"]);
-    assert!(out.status.success());
-    for i in 0..6 {
-        kv_or
-            .submit("put")
-            .args([format!("after-stop-{i}"), "v".into()])
-            .await
-            .unwrap();
+    // One orderer stopped: submissions keep committing through the others. Client-side only:
+    // through the Gateway, choosing the orderer is the peer's job, and a Fabric Gateway that
+    // picks the stopped one waits up to its broadcast timeout (30 s), past our submit
+    // deadline — the submit then ends in doubt (never duplicated), as a CI run showed.
+    if via == Via::Client {
+        let out = net.net(&["stop", "orderer0"]);
+        assert!(out.status.success());
+        for i in 0..6 {
+            kv_or
+                .submit("put")
+                .args([format!("after-stop-{i}"), "v".into()])
+                .await
+                .unwrap();
+        }
+        let out = net.net(&["start", "orderer0"]);
+        assert!(out.status.success());
     }
-    let out = net.net(&["start", "orderer0"]);
-    assert!(out.status.success());
 
     // One of our organization's peers down: the default ALL strategy still returns the commit
     // the other peer confirmed, after a bounded grace, instead of timing out.
