@@ -69,11 +69,6 @@ fn to_bytes(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(b) = value.cast::<PyByteArray>() {
         return Ok(b.to_vec());
     }
-    if let Ok(view) = value.extract::<Vec<u8>>() {
-        if !value.is_instance_of::<pyo3::types::PyList>() {
-            return Ok(view);
-        }
-    }
     Err(PyTypeError::new_err(format!(
         "{what} must be str or bytes, not {}",
         value.get_type().name()?

@@ -13,7 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 NET = REPO / "tests" / "network" / "net"
-BASE = int(os.environ.get("FABWEAVE_PY_NET_BASE", "26400"))
+# FABWEAVE_TEST_NET_BASE_OFFSET moves every suite's network, as for the Rust tests.
+BASE = int(os.environ.get("FABWEAVE_PY_NET_BASE", "26400")) + int(
+    os.environ.get("FABWEAVE_TEST_NET_BASE_OFFSET", "0")
+)
 USER = "User1"
 CHANNEL = "mychannel"
 

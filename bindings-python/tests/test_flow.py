@@ -1,6 +1,7 @@
 """Submit and evaluate against the real network, through the sync and asyncio APIs."""
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -98,3 +99,23 @@ def test_aio_submit_and_evaluate_concurrently(network):
         assert client.closed
 
     asyncio.run(main())
+
+
+def test_use_after_fork_fails_clearly(network):
+    with fabweave.connect(profile_of(network, "org1"), user=USER) as client:
+        contract = client.network(CHANNEL).contract("kv_or")
+        key = unique("py-fork")
+        contract.submit("put", key, "before")
+        pid = os.fork()
+        if pid == 0:  # the child: its copy of the runtime has no threads
+            code = 3
+            try:
+                contract.evaluate("get", key)
+            except fabweave.FabweaveError as e:
+                code = 0 if "fork" in str(e) else 2
+            except BaseException:
+                code = 4
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert contract.evaluate("get", key) == b"before"  # the parent is unaffected
