@@ -15,9 +15,10 @@ def unique(name: str) -> str:
     return f"{name}-{time.time_ns()}"
 
 
-def test_submit_on_org1_then_evaluate_on_org2(network):
+@pytest.mark.parametrize("mode", ["auto", "client"])
+def test_submit_on_org1_then_evaluate_on_org2(network, mode):
     key, value = unique("py-key"), unique("py-value")
-    with fabweave.connect(profile_of(network, "org1"), user=USER) as org1:
+    with fabweave.connect(profile_of(network, "org1"), user=USER, mode=mode) as org1:
         done = org1.network(CHANNEL).contract("kv_or").submit("put", key, value.encode())
     assert isinstance(done, fabweave.Committed)
     assert len(done.tx_id) == 64
@@ -25,7 +26,7 @@ def test_submit_on_org1_then_evaluate_on_org2(network):
     assert isinstance(done.payload, bytes)
     assert done.attempts == 1
 
-    with fabweave.connect(profile_of(network, "org2"), user=USER) as org2:
+    with fabweave.connect(profile_of(network, "org2"), user=USER, mode=mode) as org2:
         got = org2.network(CHANNEL).contract("kv_or").evaluate("get", key)
     assert got == value.encode()
 
