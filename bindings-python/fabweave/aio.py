@@ -1,0 +1,17 @@
+"""fabweave for asyncio: the calls of :mod:`fabweave` as coroutines.
+
+::
+
+    async with await fabweave.aio.connect("org1-sdk-config.yaml", user="User1") as client:
+        contract = client.network("mychannel").contract("basic")
+        done = await contract.submit("CreateAsset", "a1", "blue")
+
+Results and exceptions are those of :mod:`fabweave`.
+"""
+
+from ._fabweave import AsyncClient as Client
+from ._fabweave import AsyncContract as Contract
+from ._fabweave import AsyncNetwork as Network
+from ._fabweave import aio_connect as connect
+
+__all__ = ["Client", "Contract", "Network", "connect"]
