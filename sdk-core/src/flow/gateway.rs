@@ -451,6 +451,16 @@ impl Inner {
                     )?;
                     return Ok((endorsed, Some(peer)));
                 }
+                // In Auto, a Gateway that knows too few live peers for the policy (its gossip
+                // view still forming after a start, peers it has not heard of): nothing was
+                // endorsed, and the client-side flow's own discovery and routing may know more.
+                Reached::Done(Err((status, _)))
+                    if self.mode == Mode::Auto && no_plan(status.message()) =>
+                {
+                    tracing::debug!(%tx_id, message = status.message(),
+                        "the Gateway can plan no endorsement; endorsing client-side");
+                    None
+                }
                 Reached::Done(Err((status, peer))) => {
                     self.gateways.served(Via::Gateway);
                     return Err(self.endorse_error(
