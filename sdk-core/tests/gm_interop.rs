@@ -26,45 +26,15 @@ use fabweave::proto::Message;
 use fabweave::protocol::{
     check_endorsements_with, PeerTarget, ProposalRequest, UnsignedProposal, UnsignedTransaction,
 };
-use gmtools::{hex, openssl, openssl_sm2_verifies, Gmsm};
+use gmtools::{hex, openssl_sm2_verifies, Gmsm};
 use sm2::elliptic_curve::sec1::ToEncodedPoint;
 use sm2::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 
 /// An SM2 key and a self-signed SM2-with-SM3 certificate for `cn`, made by OpenSSL in `dir`:
 /// `{name}.key`, `{name}.pub`, `{name}.pem`.
 fn openssl_identity(dir: &Path, name: &str, cn: &str, msp: &str) -> Identity {
+    gmtools::sm2_key_and_cert(dir, name, cn);
     let key = format!("{name}.key");
-    openssl(dir, &["genpkey", "-algorithm", "SM2", "-out", &key]);
-    openssl(
-        dir,
-        &[
-            "pkey",
-            "-in",
-            &key,
-            "-pubout",
-            "-out",
-            &format!("{name}.pub"),
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            &key,
-            "-sm3",
-            "-sigopt",
-            "distid:1234567812345678",
-            "-subj",
-            &format!("/CN={cn}"),
-            "-days",
-            "1",
-            "-out",
-            &format!("{name}.pem"),
-        ],
-    );
     Identity::from_pem(
         msp,
         &std::fs::read(dir.join(format!("{name}.pem"))).unwrap(),

@@ -22,26 +22,7 @@ async fn gm_profile_makes_proposals_a_bcs_gm_network_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // The user's SM2 key and certificate; a P-256 client TLS pair (BCS keeps TLS standard).
-    openssl(d, &["genpkey", "-algorithm", "SM2", "-out", "user.key"]);
-    openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "user.key",
-            "-sm3",
-            "-sigopt",
-            "distid:1234567812345678",
-            "-subj",
-            "/CN=User1@org1.example.com",
-            "-days",
-            "2",
-            "-out",
-            "user.pem",
-        ],
-    );
+    gmtools::sm2_key_and_cert(d, "user", "User1@org1.example.com");
     openssl(
         d,
         &[
@@ -190,26 +171,7 @@ async fn profile_names_a_fork_suite() {
     use fabweave::crypto::{verify, verify_with, Sm2Digest};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    openssl(d, &["genpkey", "-algorithm", "SM2", "-out", "user.key"]);
-    openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "user.key",
-            "-sm3",
-            "-sigopt",
-            "distid:1234567812345678",
-            "-subj",
-            "/CN=user1",
-            "-days",
-            "1",
-            "-out",
-            "user.pem",
-        ],
-    );
+    gmtools::sm2_key_and_cert(d, "user", "user1");
     let identity =
         Identity::from_files("Org1MSP", d.join("user.pem"), d.join("user.key"), None).unwrap();
     let text = |suite: &str| {

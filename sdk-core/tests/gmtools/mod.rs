@@ -31,6 +31,43 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
     text
 }
 
+/// An SM2 key and a self-signed SM2-with-SM3 certificate for `cn`, made by OpenSSL in `dir`:
+/// `{name}.key` (PKCS#8), `{name}.pub` (SPKI PEM) and `{name}.pem` (certificate).
+pub fn sm2_key_and_cert(dir: &Path, name: &str, cn: &str) {
+    let key = format!("{name}.key");
+    openssl(dir, &["genpkey", "-algorithm", "SM2", "-out", &key]);
+    openssl(
+        dir,
+        &[
+            "pkey",
+            "-in",
+            &key,
+            "-pubout",
+            "-out",
+            &format!("{name}.pub"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &key,
+            "-sm3",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-days",
+            "2",
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
+}
+
 /// OpenSSL's SM3 of a file in `dir`, as lower-case hex.
 pub fn openssl_sm3(dir: &Path, file: &str) -> String {
     let out = openssl(dir, &["dgst", "-sm3", "-r", file]);
