@@ -12,6 +12,9 @@ connection profiles in JSON or YAML), then submit and evaluate transactions::
 """
 
 from ._fabweave import (
+    RetryPolicy,
+    ChaincodeEvent,
+    Attempt,
     CaError,
     CheckpointError,
     Client,
@@ -34,6 +37,9 @@ from ._fabweave import (
 )
 
 __all__ = [
+    "RetryPolicy",
+    "ChaincodeEvent",
+    "Attempt",
     "CaError",
     "CheckpointError",
     "Client",

@@ -9,6 +9,9 @@ from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
 __all__ = [
+    "RetryPolicy",
+    "ChaincodeEvent",
+    "Attempt",
     "CaError",
     "CheckpointError",
     "Client",
@@ -35,21 +38,80 @@ Arg = str | bytes | bytearray
 
 Mode = Literal["auto", "gateway", "client"]
 
+CommitStrategy = Literal[
+    "MSPID_SCOPE_ANYFORTX",
+    "MSPID_SCOPE_ALLFORTX",
+    "NETWORK_SCOPE_ANYFORTX",
+    "NETWORK_SCOPE_ALLFORTX",
+    "PREFER_MSPID_SCOPE_ANYFORTX",
+    "PREFER_MSPID_SCOPE_ALLFORTX",
+    "NONE",
+]
+"""fabric-network's commit strategies (case-insensitive). The default,
+``PREFER_MSPID_SCOPE_ALLFORTX``, waits for every reachable peer of the client's organization."""
+
+QueryStrategy = Literal["single", "round_robin"]
+
+Timeouts = Mapping[Literal["connect", "evaluate", "endorse", "submit", "commit"], float]
+"""Deadlines in seconds; defaults: connect 10, evaluate 30, endorse 30, submit 15, commit 60."""
+
 def connect(
     profile: str | os.PathLike[str],
     *,
-    user: str,
+    user: str | None = None,
     passphrase: str | bytes | None = None,
     mode: Mode = "auto",
+    commit_strategy: CommitStrategy | None = None,
+    query_strategy: QueryStrategy | None = None,
+    timeouts: Timeouts | None = None,
+    retry: RetryPolicy | None = None,
+    discovery: bool | None = None,
+    as_localhost: bool | None = None,
+    verify_endorsements: bool | None = None,
+    crypto_suite: str | None = None,
 ) -> Client:
     """Loads a connection profile (any supported format, detected from content) and connects
     as ``user`` of its organization.
 
     ``passphrase`` decrypts the user's encrypted key. ``mode`` chooses the peer Gateway service
     (``"gateway"``), the client-side flow (``"client"``), or the Gateway where the peer offers
-    it (``"auto"``). Connections are made on first use. Raises ``ProfileError`` or
-    ``IdentityError``. Use the client as a context manager, or call ``close()``.
+    it (``"auto"``). ``commit_strategy``, ``query_strategy``, ``timeouts`` and ``retry`` are the
+    defaults of every call (each submit may override them). ``discovery`` (on by default) uses
+    the peers' discovery service; ``as_localhost`` dials discovered names at localhost;
+    ``verify_endorsements`` (on by default) checks each endorser's signature; ``crypto_suite``
+    names a suite (``"fabric"``, ``"bcs-gm"``, ...) instead of the one the profile calls for.
+    Connections are made on first use. Raises ``ProfileError`` or ``IdentityError``. Use the
+    client as a context manager, or call ``close()``.
     """
+
+class RetryPolicy:
+    """How submits are retried: read conflicts, unreachable endorsers or orderers, and other
+    failures that cannot have changed the ledger are retried as new transactions; a
+    transaction whose outcome is unknown is looked up on the ledger first, never sent twice."""
+
+    def __init__(
+        self,
+        *,
+        attempts: int = 5,
+        initial_backoff: float = 0.1,
+        max_backoff: float = 2.0,
+        deadline: float = 120.0,
+    ) -> None: ...
+    @staticmethod
+    def none() -> RetryPolicy:
+        """One attempt: no retry."""
+    @property
+    def attempts(self) -> int:
+        """Attempts in all, the first included."""
+    @property
+    def initial_backoff(self) -> float:
+        """The wait before the second attempt, in seconds (doubling, with jitter)."""
+    @property
+    def max_backoff(self) -> float:
+        """The longest wait between attempts, in seconds."""
+    @property
+    def deadline(self) -> float:
+        """No new attempt starts after this many seconds."""
 
 class Client:
     """A connection to a Fabric network as one identity. A context manager that closes it."""
@@ -57,6 +119,12 @@ class Client:
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
+    @property
+    def msp_id(self) -> str:
+        """The MSP ID of the client's identity."""
+    @property
+    def last_via(self) -> Literal["gateway", "client"] | None:
+        """Which flow carried the last call, or None before any."""
     def network(self, name: str) -> Network:
         """A channel."""
     def close(self) -> None:
@@ -91,13 +159,24 @@ class Contract:
         *args: Arg,
         transient: Mapping[str, Arg] | None = None,
         endorsing_orgs: Sequence[str] | None = None,
+        endorsing_peers: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
+        calls_chaincodes: Sequence[str] | None = None,
+        commit_strategy: CommitStrategy | None = None,
+        retry: RetryPolicy | None = None,
+        endorse_timeout: float | None = None,
+        submit_timeout: float | None = None,
+        commit_timeout: float | None = None,
     ) -> Committed:
         """Endorses, orders and waits for the commit of ``function(*args)``.
 
-        ``transient`` data reaches the chaincode but never the ledger; ``endorsing_orgs``
-        (MSP IDs) chooses the organizations that endorse. Retries read conflicts and
-        unreachable nodes as new transactions and never applies a call twice. Raises
-        ``EndorseError``, ``SubmitError``, ``CommitError``, ``TimeoutError``,
+        ``transient`` data reaches the chaincode but never the ledger. ``endorsing_orgs`` (MSP
+        IDs) or ``endorsing_peers`` (peer names) choose the endorsers; ``collections`` and
+        ``calls_chaincodes`` name the private data collections and chaincodes the call touches
+        (for discovery's plan). ``commit_strategy`` says whose commit events to wait for;
+        ``retry`` replaces the client's retry policy; timeouts are in seconds. Retries read
+        conflicts and unreachable nodes as new transactions and never applies a call twice.
+        Raises ``EndorseError``, ``SubmitError``, ``CommitError``, ``TimeoutError``,
         ``IndeterminateError``, ...
         """
     def evaluate(
@@ -105,9 +184,12 @@ class Contract:
         function: str,
         *args: Arg,
         transient: Mapping[str, Arg] | None = None,
+        peers: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> bytes:
-        """Evaluates (queries) ``function(*args)`` on one peer, own organization first, and
-        returns the chaincode's payload. Nothing is written to the ledger."""
+        """Evaluates (queries) ``function(*args)`` on one peer, own organization first (or on
+        the first of ``peers`` that answers), and returns the chaincode's payload. Nothing is
+        written to the ledger."""
 
 class Committed:
     """A committed transaction."""
@@ -117,13 +199,70 @@ class Committed:
         """The transaction id."""
     @property
     def block_number(self) -> int:
-        """The block it was committed in."""
+        """The block it was committed in (0 with commit strategy ``"NONE"``)."""
+    @property
+    def confirmed(self) -> bool:
+        """Whether the commit was observed (False only with commit strategy ``"NONE"``)."""
     @property
     def payload(self) -> bytes:
         """The chaincode's response payload."""
     @property
-    def attempts(self) -> int:
-        """How many transactions this submit sent (1 unless it was retried)."""
+    def events(self) -> list[ChaincodeEvent]:
+        """The chaincode event the transaction set, if any (Fabric allows one)."""
+    @property
+    def confirmed_by(self) -> str | None:
+        """The peer whose commit event confirmed it first."""
+    @property
+    def endorsers(self) -> list[dict[str, str]]:
+        """The peers whose endorsements the transaction carries: ``peer``, ``address``,
+        ``msp_id``."""
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every transaction this submit sent, the committed one last (one unless retried)."""
+    @property
+    def resolved_from_ledger(self) -> bool:
+        """Whether the outcome was learned from the ledger rather than a commit event."""
+    @property
+    def via(self) -> Literal["gateway", "client"]:
+        """Which flow carried the transaction."""
+
+class Attempt:
+    """One transaction a submit sent, and what became of it."""
+
+    @property
+    def tx_id(self) -> str:
+        """Its transaction id."""
+    @property
+    def block_number(self) -> int | None:
+        """The block it was committed in, or None if it failed."""
+    @property
+    def error(self) -> str | None:
+        """Why it failed, or None if it committed."""
+    @property
+    def conflict(self) -> bool:
+        """Whether it failed with a read conflict (MVCC or phantom)."""
+
+class ChaincodeEvent:
+    """An event a chaincode emitted (``SetEvent``) in a valid transaction."""
+
+    @property
+    def block_number(self) -> int:
+        """The block of the transaction."""
+    @property
+    def tx_index(self) -> int | None:
+        """The transaction's index in the block (None on ``Committed.events``)."""
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def chaincode_id(self) -> str:
+        """The chaincode that emitted it."""
+    @property
+    def event_name(self) -> str:
+        """The event's name."""
+    @property
+    def payload(self) -> bytes:
+        """The event's payload (empty when read from filtered blocks)."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""
@@ -134,9 +273,8 @@ class FabweaveError(Exception):
     """Whether a new try could succeed without looking at the ledger first."""
     transaction_id: str | None
     """The transaction the error concerns, if any."""
-    attempts: list[dict[str, object]]
-    """Only on errors of retried submits: every attempt, as dicts with ``transaction_id``,
-    ``block_number`` (or None) and ``error`` (or None)."""
+    attempts: list[Attempt]
+    """Only on errors of retried submits: every transaction sent."""
 
 class ProfileError(FabweaveError):
     """A connection profile could not be read or is inconsistent."""

@@ -2,18 +2,26 @@
 
 import os
 from types import TracebackType
-from typing import Mapping, Sequence
+from typing import Literal, Mapping, Sequence
 
-from . import Arg, Committed, Mode
+from . import Arg, CommitStrategy, Committed, Mode, QueryStrategy, RetryPolicy, Timeouts
 
 __all__ = ["Client", "Contract", "Network", "connect"]
 
 async def connect(
     profile: str | os.PathLike[str],
     *,
-    user: str,
+    user: str | None = None,
     passphrase: str | bytes | None = None,
     mode: Mode = "auto",
+    commit_strategy: CommitStrategy | None = None,
+    query_strategy: QueryStrategy | None = None,
+    timeouts: Timeouts | None = None,
+    retry: RetryPolicy | None = None,
+    discovery: bool | None = None,
+    as_localhost: bool | None = None,
+    verify_endorsements: bool | None = None,
+    crypto_suite: str | None = None,
 ) -> Client:
     """Loads a connection profile and connects as ``user``; see ``fabweave.connect``.
     The client is an async context manager: ``async with await connect(...) as client``."""
@@ -24,6 +32,12 @@ class Client:
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
+    @property
+    def msp_id(self) -> str:
+        """The MSP ID of the client's identity."""
+    @property
+    def last_via(self) -> Literal["gateway", "client"] | None:
+        """Which flow carried the last call, or None before any."""
     def network(self, name: str) -> Network:
         """A channel."""
     def close(self) -> None:
@@ -57,6 +71,14 @@ class Contract:
         *args: Arg,
         transient: Mapping[str, Arg] | None = None,
         endorsing_orgs: Sequence[str] | None = None,
+        endorsing_peers: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
+        calls_chaincodes: Sequence[str] | None = None,
+        commit_strategy: CommitStrategy | None = None,
+        retry: RetryPolicy | None = None,
+        endorse_timeout: float | None = None,
+        submit_timeout: float | None = None,
+        commit_timeout: float | None = None,
     ) -> Committed:
         """Endorses, orders and waits for the commit of ``function(*args)``; see
         ``fabweave.Contract.submit``."""
@@ -65,5 +87,7 @@ class Contract:
         function: str,
         *args: Arg,
         transient: Mapping[str, Arg] | None = None,
+        peers: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> bytes:
         """Evaluates ``function(*args)`` on one peer and returns the payload."""

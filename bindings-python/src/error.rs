@@ -5,7 +5,6 @@
 //! Rust error's fields as attributes, and every exception has `kind`, `retryable` and
 //! `transaction_id`.
 
-use fabweave::flow::AttemptOutcome;
 use fabweave::{ConfigProblem, Error, PeerFailure};
 use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
@@ -315,24 +314,7 @@ fn build(py: Python<'_>, err: &Error, message: &str) -> PyResult<PyErr> {
         _ => {}
     }
     if let Some(attempts) = attempts {
-        let list = PyList::empty(py);
-        for a in attempts {
-            let d = PyDict::new(py);
-            d.set_item("transaction_id", &a.tx_id)?;
-            match &a.outcome {
-                AttemptOutcome::Committed { block } => {
-                    d.set_item("block_number", block)?;
-                    d.set_item("error", py.None())?;
-                }
-                AttemptOutcome::Failed(e) => {
-                    d.set_item("block_number", py.None())?;
-                    d.set_item("error", e.to_string())?;
-                }
-                _ => {}
-            }
-            list.append(d)?;
-        }
-        set("attempts", list.into_any())?;
+        set("attempts", crate::client::attempt_list(py, attempts)?)?;
     }
     Ok(PyErr::from_value(value))
 }

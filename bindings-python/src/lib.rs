@@ -2,20 +2,24 @@
 //!
 //! Only conversion lives here (Python values to builder calls, results to Python objects) and
 //! error mapping ([`error`]). Every call runs on one shared tokio runtime with the GIL
-//! released; the asyncio twins ([`aio`]) run the same futures on the same runtime.
+//! released.
+//!
+//! The sync API (`fabweave`) and the asyncio API (`fabweave.aio`) are one implementation: each
+//! object remembers its [`Api`], and a method that touches the network builds one future and
+//! hands it to [`Api::run`], which either blocks on it (sync) or returns an awaitable (asyncio).
+//! The asyncio classes are empty subclasses (see [`twin!`]) so that both APIs have their own
+//! class names.
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use fabweave::config::Profile;
-use fabweave::flow::{self, Mode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 use tokio::runtime::Runtime;
 
-mod aio;
+mod client;
 mod error;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
@@ -48,18 +52,158 @@ fn runtime(py: Python<'_>) -> PyResult<&'static Runtime> {
     Ok(rt)
 }
 
-/// Runs `fut` to completion on the shared runtime with the GIL released.
-fn block_on<T: Send>(
-    py: Python<'_>,
-    fut: impl Future<Output = fabweave::Result<T>> + Send,
-) -> PyResult<T> {
-    let rt = runtime(py)?;
-    py.detach(|| rt.block_on(fut))
-        .map_err(|e| error::to_py(py, e))
+/// A result on its way back to Python: converted once the GIL is held again.
+pub(crate) trait ToPy: Send + 'static {
+    /// The Python object for `self`.
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>>;
 }
 
+/// Payloads and other byte strings: `bytes` in Python.
+pub(crate) struct Bytes(pub Vec<u8>);
+
+impl ToPy for Bytes {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(PyBytes::new(py, &self.0).into_any().unbind())
+    }
+}
+
+/// Plain values converted by pyo3 (str, int, lists of them, None).
+macro_rules! plain_to_py {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                Ok(self.into_pyobject(py)?.to_owned().into_any().unbind())
+            }
+        }
+    )*};
+}
+plain_to_py!((), bool, u64, u32, String);
+
+impl<T: ToPy> ToPy for Option<T>
+where
+    Option<T>: Send,
+{
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None()),
+        }
+    }
+}
+
+impl<T: ToPy> ToPy for Vec<T> {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let items = self
+            .into_iter()
+            .map(|v| v.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(pyo3::types::PyList::new(py, items)?.into_any().unbind())
+    }
+}
+
+/// A [`ToPy`] value that pyo3-async-runtimes can hand to asyncio.
+struct Converted<T>(T);
+
+impl<'py, T: ToPy> IntoPyObject<'py> for Converted<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.0.to_py(py)?.into_bound(py))
+    }
+}
+
+/// Which of the two APIs an object belongs to: `fabweave` (blocking calls) or `fabweave.aio`
+/// (coroutines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// Calls block (with the GIL released) and return the result.
+    Sync,
+    /// Calls return awaitables for asyncio.
+    Async,
+}
+
+impl Api {
+    /// Runs `fut` as this API does: to completion (sync) or as an awaitable (asyncio). Errors
+    /// become the Python exceptions of [`error`].
+    pub(crate) fn run<T: ToPy>(
+        self,
+        py: Python<'_>,
+        fut: impl Future<Output = fabweave::Result<T>> + Send + 'static,
+    ) -> PyResult<Py<PyAny>> {
+        let rt = runtime(py)?;
+        match self {
+            Api::Sync => {
+                let out = py.detach(|| rt.block_on(fut)).map_err(|e| error::to_py(py, e))?;
+                out.to_py(py)
+            }
+            Api::Async => pyo3_async_runtimes::tokio::future_into_py(py, async move {
+                match fut.await {
+                    Ok(v) => Ok(Converted(v)),
+                    Err(e) => Err(Python::attach(|py| error::to_py(py, e))),
+                }
+            })
+            .map(Bound::unbind),
+        }
+    }
+
+    /// The prefix of `repr()`s: `fabweave` or `fabweave.aio`.
+    pub(crate) fn module(self) -> &'static str {
+        match self {
+            Api::Sync => "fabweave",
+            Api::Async => "fabweave.aio",
+        }
+    }
+}
+
+/// Declares `$async_class`, the `fabweave.aio` twin of pyclass `$class` (which must be
+/// `#[pyclass(subclass, frozen)]` with a field `api: Api`): an empty subclass named
+/// `$py_name` in module `fabweave.aio`. `$class::into_py_api` then makes the object of the
+/// right class for its `api`.
+macro_rules! twin {
+    ($class:ident, $async_class:ident, $py_name:literal) => {
+        #[doc = concat!("The `fabweave.aio` twin of [`", stringify!($class), "`]: the same methods, as coroutines.")]
+        #[pyclass(extends = $class, frozen, name = $py_name, module = "fabweave.aio")]
+        pub(crate) struct $async_class;
+
+        impl $class {
+            /// The Python object: of the asyncio class when `self.api` is `Api::Async`.
+            pub(crate) fn into_py_api(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                match self.api {
+                    $crate::Api::Sync => Ok(Py::new(py, self)?.into_any()),
+                    $crate::Api::Async => Ok(Py::new(
+                        py,
+                        pyo3::PyClassInitializer::from(self).add_subclass($async_class),
+                    )?
+                    .into_any()),
+                }
+            }
+        }
+
+        impl $crate::ToPy for $class {
+            fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                self.into_py_api(py)
+            }
+        }
+    };
+}
+pub(crate) use twin;
+
+/// Result pyclasses (no twin): made with `Py::new`.
+macro_rules! pyclass_to_py {
+    ($($t:ty),*) => {$(
+        impl $crate::ToPy for $t {
+            fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                Ok(Py::new(py, self)?.into_any())
+            }
+        }
+    )*};
+}
+pub(crate) use pyclass_to_py;
+
 /// A chaincode argument or transient value: `str` (as UTF-8) or bytes-like.
-fn to_bytes(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+pub(crate) fn to_bytes(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(s) = value.cast::<PyString>() {
         return Ok(s.to_str()?.as_bytes().to_vec());
     }
@@ -75,14 +219,18 @@ fn to_bytes(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     )))
 }
 
-fn to_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
+/// Positional chaincode arguments.
+pub(crate) fn to_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
     args.iter()
         .enumerate()
         .map(|(i, a)| to_bytes(&a, &format!("argument {}", i + 1)))
         .collect()
 }
 
-fn to_transient(transient: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, Vec<u8>)>> {
+/// A `transient=` mapping of str to str/bytes.
+pub(crate) fn to_transient(
+    transient: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<(String, Vec<u8>)>> {
     let Some(map) = transient else {
         return Ok(Vec::new());
     };
@@ -97,345 +245,24 @@ fn to_transient(transient: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, 
         .collect()
 }
 
-fn parse_mode(mode: &str) -> PyResult<Mode> {
-    match mode {
-        "auto" => Ok(Mode::Auto),
-        "gateway" => Ok(Mode::Gateway),
-        "client" => Ok(Mode::Client),
-        other => Err(PyValueError::new_err(format!(
-            "mode must be 'auto', 'gateway' or 'client', not {other:?}"
-        ))),
-    }
-}
-
-/// Loads the profile and connects (shared by the sync and asyncio `connect`).
-async fn open(
-    profile: PathBuf,
-    user: String,
-    passphrase: Option<Vec<u8>>,
-    mode: Mode,
-) -> fabweave::Result<flow::Client> {
-    let profile = Profile::load(&profile)?;
-    let mut builder = flow::Client::builder(profile).user(user).mode(mode);
-    if let Some(p) = passphrase {
-        builder = builder.passphrase(p);
-    }
-    builder.connect().await
-}
-
-fn passphrase_bytes(passphrase: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
-    passphrase
-        .filter(|p| !p.is_none())
-        .map(|p| to_bytes(p, "passphrase"))
-        .transpose()
-}
-
-/// The client behind a Python `Client` and every network and contract taken from it; `None`
-/// once closed.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Option<flow::Client>>>);
-
-impl Shared {
-    fn new(client: flow::Client) -> Self {
-        Shared(Arc::new(Mutex::new(Some(client))))
-    }
-
-    fn get(&self, py: Python<'_>) -> PyResult<flow::Client> {
-        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .clone()
-            .ok_or_else(|| error::plain(py, "the client is closed"))
-    }
-
-    fn close(&self) -> Option<flow::Client> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-
-    fn is_closed(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_none()
-    }
-
-    fn contract(&self, py: Python<'_>, channel: &str, chaincode: &str) -> PyResult<flow::Contract> {
-        Ok(self.get(py)?.network(channel).contract(chaincode))
-    }
-}
-
-/// Connects to a Fabric network as `user` of the profile's organization.
-#[pyfunction]
-#[pyo3(signature = (profile, *, user, passphrase=None, mode="auto"))]
-fn connect(
-    py: Python<'_>,
-    profile: PathBuf,
-    user: String,
-    passphrase: Option<&Bound<'_, PyAny>>,
-    mode: &str,
-) -> PyResult<Client> {
-    let mode = parse_mode(mode)?;
-    let passphrase = passphrase_bytes(passphrase)?;
-    let client = block_on(py, open(profile, user, passphrase, mode))?;
-    Ok(Client {
-        shared: Shared::new(client),
+/// A duration option given in seconds (int or float), e.g. `commit_timeout=30`.
+pub(crate) fn seconds(value: f64, what: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be a finite, non-negative number of seconds, not {value}"
+        ))
     })
 }
 
-/// A connection to a Fabric network as one identity.
-#[pyclass(frozen, module = "fabweave")]
-struct Client {
-    shared: Shared,
+/// An optional duration option.
+pub(crate) fn opt_seconds(value: Option<f64>, what: &str) -> PyResult<Option<Duration>> {
+    value.map(|v| seconds(v, what)).transpose()
 }
 
-#[pymethods]
-impl Client {
-    /// A channel.
-    fn network(&self, py: Python<'_>, name: String) -> PyResult<Network> {
-        self.shared.get(py)?;
-        Ok(Network {
-            shared: self.shared.clone(),
-            name,
-        })
-    }
-
-    /// Closes the client's connections and event streams; calls after it raise
-    /// `FabweaveError`. Closing twice is harmless.
-    fn close(&self, py: Python<'_>) {
-        let client = self.shared.close();
-        // Dropping may join stream tasks: without the GIL.
-        py.detach(move || drop(client));
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self) -> bool {
-        self.shared.is_closed()
-    }
-
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> bool {
-        self.close(py);
-        false
-    }
-
-    fn __repr__(&self) -> String {
-        let state = if self.shared.is_closed() {
-            "closed"
-        } else {
-            "open"
-        };
-        format!("<fabweave.Client {state}>")
-    }
-}
-
-/// A channel of the network.
-#[pyclass(frozen, module = "fabweave")]
-struct Network {
-    shared: Shared,
-    name: String,
-}
-
-#[pymethods]
-impl Network {
-    /// The channel's name.
-    #[getter]
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// A chaincode on this channel.
-    fn contract(&self, py: Python<'_>, name: String) -> PyResult<Contract> {
-        self.shared.get(py)?;
-        Ok(Contract {
-            shared: self.shared.clone(),
-            channel: self.name.clone(),
-            name,
-        })
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<fabweave.Network {}>", self.name)
-    }
-}
-
-/// A chaincode on a channel.
-#[pyclass(frozen, module = "fabweave")]
-struct Contract {
-    shared: Shared,
-    channel: String,
-    name: String,
-}
-
-/// A submit's inputs, converted while the GIL is held.
-struct SubmitCall {
-    contract: flow::Contract,
-    function: String,
-    args: Vec<Vec<u8>>,
-    transient: Vec<(String, Vec<u8>)>,
-    endorsing_orgs: Option<Vec<String>>,
-}
-
-impl SubmitCall {
-    async fn run(self) -> fabweave::Result<Committed> {
-        let mut call = self.contract.submit(self.function).args(self.args);
-        for (k, v) in self.transient {
-            call = call.transient(k, v);
-        }
-        if let Some(orgs) = self.endorsing_orgs {
-            call = call.endorsing_orgs(orgs);
-        }
-        call.await.map(Committed::from)
-    }
-}
-
-/// An evaluate's inputs, converted while the GIL is held.
-struct EvaluateCall {
-    contract: flow::Contract,
-    function: String,
-    args: Vec<Vec<u8>>,
-    transient: Vec<(String, Vec<u8>)>,
-}
-
-impl EvaluateCall {
-    async fn run(self) -> fabweave::Result<Vec<u8>> {
-        let mut call = self.contract.evaluate(self.function).args(self.args);
-        for (k, v) in self.transient {
-            call = call.transient(k, v);
-        }
-        call.await
-    }
-}
-
-impl Contract {
-    fn submit_call(
-        &self,
-        py: Python<'_>,
-        function: String,
-        args: &Bound<'_, PyTuple>,
-        transient: Option<&Bound<'_, PyDict>>,
-        endorsing_orgs: Option<Vec<String>>,
-    ) -> PyResult<SubmitCall> {
-        Ok(SubmitCall {
-            contract: self.shared.contract(py, &self.channel, &self.name)?,
-            function,
-            args: to_args(args)?,
-            transient: to_transient(transient)?,
-            endorsing_orgs,
-        })
-    }
-
-    fn evaluate_call(
-        &self,
-        py: Python<'_>,
-        function: String,
-        args: &Bound<'_, PyTuple>,
-        transient: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<EvaluateCall> {
-        Ok(EvaluateCall {
-            contract: self.shared.contract(py, &self.channel, &self.name)?,
-            function,
-            args: to_args(args)?,
-            transient: to_transient(transient)?,
-        })
-    }
-}
-
-#[pymethods]
-impl Contract {
-    /// The chaincode's name.
-    #[getter]
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Endorses, orders and waits for the commit of `function(*args)`.
-    #[pyo3(signature = (function, *args, transient=None, endorsing_orgs=None))]
-    fn submit(
-        &self,
-        py: Python<'_>,
-        function: String,
-        args: &Bound<'_, PyTuple>,
-        transient: Option<&Bound<'_, PyDict>>,
-        endorsing_orgs: Option<Vec<String>>,
-    ) -> PyResult<Committed> {
-        let call = self.submit_call(py, function, args, transient, endorsing_orgs)?;
-        block_on(py, call.run())
-    }
-
-    /// Evaluates (queries) `function(*args)` on one peer; returns the chaincode's payload.
-    #[pyo3(signature = (function, *args, transient=None))]
-    fn evaluate<'py>(
-        &self,
-        py: Python<'py>,
-        function: String,
-        args: &Bound<'py, PyTuple>,
-        transient: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let call = self.evaluate_call(py, function, args, transient)?;
-        let payload = block_on(py, call.run())?;
-        Ok(PyBytes::new(py, &payload))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<fabweave.Contract {}/{}>", self.channel, self.name)
-    }
-}
-
-/// A committed transaction.
-#[pyclass(frozen, module = "fabweave")]
-struct Committed {
-    /// The transaction id.
-    #[pyo3(get)]
-    tx_id: String,
-    /// The block it was committed in (0 when the commit was not waited for).
-    #[pyo3(get)]
-    block_number: u64,
-    payload: Vec<u8>,
-    /// How many transactions this submit sent (1 unless it was retried).
-    #[pyo3(get)]
-    attempts: usize,
-}
-
-impl From<flow::Committed> for Committed {
-    fn from(done: flow::Committed) -> Self {
-        Committed {
-            tx_id: done.tx_id().to_owned(),
-            block_number: done.block_number(),
-            payload: done.payload().to_vec(),
-            attempts: done.attempts().len().max(1),
-        }
-    }
-}
-
-#[pymethods]
-impl Committed {
-    /// The chaincode's response payload.
-    #[getter]
-    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.payload)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Committed(tx_id={:?}, block_number={}, attempts={}, payload=<{} bytes>)",
-            self.tx_id,
-            self.block_number,
-            self.attempts,
-            self.payload.len()
-        )
-    }
-}
-
-/// The native module; `fabweave/__init__.py` re-exports it.
+/// The native module; `fabweave/__init__.py` and `fabweave/aio.py` re-export it.
 #[pymodule]
 fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
-    m.add_function(wrap_pyfunction!(connect, m)?)?;
-    m.add_class::<Client>()?;
-    m.add_class::<Network>()?;
-    m.add_class::<Contract>()?;
-    m.add_class::<Committed>()?;
-    aio::register(m)?;
+    client::register(m)?;
     Ok(())
 }

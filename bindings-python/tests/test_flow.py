@@ -19,12 +19,19 @@ def unique(name: str) -> str:
 def test_submit_on_org1_then_evaluate_on_org2(network, mode):
     key, value = unique("py-key"), unique("py-value")
     with fabweave.connect(profile_of(network, "org1"), user=USER, mode=mode) as org1:
-        done = org1.network(CHANNEL).contract("kv_or").submit("put", key, value.encode())
+        # Every peer of the channel has the value once this returns: Org2 reads it next.
+        done = org1.network(CHANNEL).contract("kv_or").submit(
+            "put", key, value.encode(), commit_strategy="NETWORK_SCOPE_ALLFORTX"
+        )
     assert isinstance(done, fabweave.Committed)
     assert len(done.tx_id) == 64
     assert done.block_number > 0
     assert isinstance(done.payload, bytes)
-    assert done.attempts == 1
+    assert [a.tx_id for a in done.attempts] == [done.tx_id]
+    assert done.attempts[0].block_number == done.block_number
+    assert done.confirmed and done.confirmed_by
+    assert done.via == ("gateway" if mode == "auto" else "client")
+    assert {e["msp_id"] for e in done.endorsers} <= {"Org1MSP", "Org2MSP"} and done.endorsers
 
     with fabweave.connect(profile_of(network, "org2"), user=USER, mode=mode) as org2:
         got = org2.network(CHANNEL).contract("kv_or").evaluate("get", key)
