@@ -12,6 +12,7 @@ connection profiles in JSON or YAML), then submit and evaluate transactions::
 """
 
 from ._fabweave import (
+    Identity,
     RetryPolicy,
     ChaincodeEvent,
     Attempt,
@@ -37,6 +38,7 @@ from ._fabweave import (
 )
 
 __all__ = [
+    "Identity",
     "RetryPolicy",
     "ChaincodeEvent",
     "Attempt",

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
 __all__ = [
+    "Identity",
     "RetryPolicy",
     "ChaincodeEvent",
     "Attempt",
@@ -59,6 +60,7 @@ def connect(
     profile: str | os.PathLike[str],
     *,
     user: str | None = None,
+    identity: Identity | None = None,
     passphrase: str | bytes | None = None,
     mode: Mode = "auto",
     commit_strategy: CommitStrategy | None = None,
@@ -71,7 +73,7 @@ def connect(
     crypto_suite: str | None = None,
 ) -> Client:
     """Loads a connection profile (any supported format, detected from content) and connects
-    as ``user`` of its organization.
+    as ``user`` of its organization (found through the profile), or as ``identity``.
 
     ``passphrase`` decrypts the user's encrypted key. ``mode`` chooses the peer Gateway service
     (``"gateway"``), the client-side flow (``"client"``), or the Gateway where the peer offers
@@ -83,6 +85,47 @@ def connect(
     Connections are made on first use. Raises ``ProfileError`` or ``IdentityError``. Use the
     client as a context manager, or call ``close()``.
     """
+
+class Identity:
+    """An identity: MSP ID, certificate and signing key. The key stays in the native module
+    (zeroized when dropped) and never appears in ``repr()``."""
+
+    @staticmethod
+    def from_pem(
+        msp_id: str,
+        certificate: str | bytes,
+        private_key: str | bytes,
+        *,
+        passphrase: str | bytes | None = None,
+    ) -> Identity:
+        """From a certificate and a private key in PEM; ``passphrase`` decrypts an encrypted
+        key. Raises ``IdentityError`` (e.g. when the key does not match the certificate)."""
+    @staticmethod
+    def from_files(
+        msp_id: str,
+        certificate: str | os.PathLike[str],
+        private_key: str | os.PathLike[str],
+        *,
+        passphrase: str | bytes | None = None,
+    ) -> Identity:
+        """From a certificate file and a private key file (PEM)."""
+    @staticmethod
+    def from_msp_dir(
+        msp_id: str,
+        path: str | os.PathLike[str],
+        *,
+        passphrase: str | bytes | None = None,
+    ) -> Identity:
+        """From an MSP folder as cryptogen or the Fabric CA client write it."""
+    @property
+    def msp_id(self) -> str:
+        """The organization's MSP ID."""
+    @property
+    def certificate_pem(self) -> str:
+        """The certificate, PEM."""
+    @property
+    def common_name(self) -> str | None:
+        """The certificate subject's common name."""
 
 class RetryPolicy:
     """How submits are retried: read conflicts, unreachable endorsers or orderers, and other

@@ -4,7 +4,7 @@ import os
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
-from . import Arg, CommitStrategy, Committed, Mode, QueryStrategy, RetryPolicy, Timeouts
+from . import Arg, CommitStrategy, Committed, Identity, Mode, QueryStrategy, RetryPolicy, Timeouts
 
 __all__ = ["Client", "Contract", "Network", "connect"]
 
@@ -12,6 +12,7 @@ async def connect(
     profile: str | os.PathLike[str],
     *,
     user: str | None = None,
+    identity: Identity | None = None,
     passphrase: str | bytes | None = None,
     mode: Mode = "auto",
     commit_strategy: CommitStrategy | None = None,

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use fabweave::config::Profile;
+use fabweave::crypto::CryptoSuite;
 use fabweave::events::ChaincodeEvent as CoreEvent;
 use fabweave::flow::{
     self, AttemptOutcome, CommitStrategy, Deadlines, Mode, QueryStrategy, RetryPolicy as CoreRetry,
     Via,
 };
-use fabweave::crypto::CryptoSuite;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -132,6 +132,7 @@ impl RetryPolicy {
 struct Connect {
     profile: PathBuf,
     user: Option<String>,
+    identity: Option<fabweave::identity::Identity>,
     passphrase: Option<Vec<u8>>,
     mode: Mode,
     commit_strategy: Option<CommitStrategy>,
@@ -153,6 +154,9 @@ impl Connect {
             .deadlines(self.deadlines);
         if let Some(user) = self.user {
             b = b.user(user);
+        }
+        if let Some(identity) = self.identity {
+            b = b.identity(identity);
         }
         if let Some(p) = self.passphrase {
             b = b.passphrase(p);
@@ -193,6 +197,7 @@ fn connect_with(
     api: Api,
     profile: PathBuf,
     user: Option<String>,
+    identity: Option<PyRef<'_, crate::identity::Identity>>,
     passphrase: Option<&Bound<'_, PyAny>>,
     mode: &str,
     commit_strategy: Option<&str>,
@@ -218,6 +223,7 @@ fn connect_with(
     let call = Connect {
         profile,
         user,
+        identity: identity.map(|i| i.inner.clone()),
         passphrase: passphrase
             .filter(|p| !p.is_none())
             .map(|p| to_bytes(p, "passphrase"))
@@ -264,7 +270,7 @@ fn deadlines(timeouts: Option<&Bound<'_, PyDict>>) -> PyResult<Deadlines> {
 
 /// Connects to a Fabric network as `user` of the profile's organization.
 #[pyfunction]
-#[pyo3(signature = (profile, *, user=None, passphrase=None, mode="auto", commit_strategy=None,
+#[pyo3(signature = (profile, *, user=None, identity=None, passphrase=None, mode="auto", commit_strategy=None,
     query_strategy=None, timeouts=None, retry=None, discovery=None, as_localhost=None,
     verify_endorsements=None, crypto_suite=None))]
 #[allow(clippy::too_many_arguments)]
@@ -272,6 +278,7 @@ fn connect(
     py: Python<'_>,
     profile: PathBuf,
     user: Option<String>,
+    identity: Option<PyRef<'_, crate::identity::Identity>>,
     passphrase: Option<&Bound<'_, PyAny>>,
     mode: &str,
     commit_strategy: Option<&str>,
@@ -288,6 +295,7 @@ fn connect(
         Api::Sync,
         profile,
         user,
+        identity,
         passphrase,
         mode,
         commit_strategy,
@@ -303,7 +311,7 @@ fn connect(
 
 /// Connects to a Fabric network as `user`; a coroutine resolving to an `aio.Client`.
 #[pyfunction]
-#[pyo3(name = "aio_connect", signature = (profile, *, user=None, passphrase=None, mode="auto",
+#[pyo3(name = "aio_connect", signature = (profile, *, user=None, identity=None, passphrase=None, mode="auto",
     commit_strategy=None, query_strategy=None, timeouts=None, retry=None, discovery=None,
     as_localhost=None, verify_endorsements=None, crypto_suite=None))]
 #[allow(clippy::too_many_arguments)]
@@ -311,6 +319,7 @@ fn aio_connect(
     py: Python<'_>,
     profile: PathBuf,
     user: Option<String>,
+    identity: Option<PyRef<'_, crate::identity::Identity>>,
     passphrase: Option<&Bound<'_, PyAny>>,
     mode: &str,
     commit_strategy: Option<&str>,
@@ -327,6 +336,7 @@ fn aio_connect(
         Api::Async,
         profile,
         user,
+        identity,
         passphrase,
         mode,
         commit_strategy,

@@ -21,6 +21,7 @@ use tokio::runtime::Runtime;
 
 mod client;
 mod error;
+mod identity;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
 /// `fork()` (its threads stay in the parent), so a child gets a clear error instead of a hang.
@@ -135,7 +136,9 @@ impl Api {
         let rt = runtime(py)?;
         match self {
             Api::Sync => {
-                let out = py.detach(|| rt.block_on(fut)).map_err(|e| error::to_py(py, e))?;
+                let out = py
+                    .detach(|| rt.block_on(fut))
+                    .map_err(|e| error::to_py(py, e))?;
                 out.to_py(py)
             }
             Api::Async => pyo3_async_runtimes::tokio::future_into_py(py, async move {
@@ -264,5 +267,6 @@ pub(crate) fn opt_seconds(value: Option<f64>, what: &str) -> PyResult<Option<Dur
 fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     client::register(m)?;
+    identity::register(m)?;
     Ok(())
 }

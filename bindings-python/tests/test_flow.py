@@ -127,3 +127,16 @@ def test_use_after_fork_fails_clearly(network):
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert contract.evaluate("get", key) == b"before"  # the parent is unaffected
+
+
+def test_connect_with_an_identity_from_an_msp_folder(network):
+    org1 = network["orgs"]["org1"]
+    identity = fabweave.Identity.from_msp_dir(org1["mspId"], org1["user1"]["msp"])
+    assert identity.msp_id == org1["mspId"]
+    assert "PRIVATE KEY" not in repr(identity)
+    key = unique("py-identity")
+    with fabweave.connect(profile_of(network, "org1"), identity=identity) as client:
+        assert client.msp_id == org1["mspId"]
+        contract = client.network(CHANNEL).contract("kv_or")
+        contract.submit("put", key, "by identity")
+        assert contract.evaluate("get", key) == b"by identity"
