@@ -12,6 +12,11 @@ connection profiles in JSON or YAML), then submit and evaluate transactions::
 """
 
 from ._fabweave import (
+    CaClient,
+    CaInfo,
+    Enrollment,
+    IdentityInfo,
+    Revocation,
     Identity,
     RetryPolicy,
     ChaincodeEvent,
@@ -38,6 +43,11 @@ from ._fabweave import (
 )
 
 __all__ = [
+    "CaClient",
+    "CaInfo",
+    "Enrollment",
+    "IdentityInfo",
+    "Revocation",
     "Identity",
     "RetryPolicy",
     "ChaincodeEvent",

@@ -9,6 +9,11 @@ from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
 __all__ = [
+    "CaClient",
+    "CaInfo",
+    "Enrollment",
+    "IdentityInfo",
+    "Revocation",
     "Identity",
     "RetryPolicy",
     "ChaincodeEvent",
@@ -306,6 +311,230 @@ class ChaincodeEvent:
     @property
     def payload(self) -> bytes:
         """The event's payload (empty when read from filtered blocks)."""
+
+# ---- Fabric CA ----------------------------------------------------------------------------------
+
+PemSource = str | bytes | bytearray | os.PathLike[str]
+"""PEM text or bytes, or the path of a file holding it (a ``str`` without ``-----BEGIN``)."""
+
+KeyAlgorithm = Literal["p256", "sm2"]
+
+RegisteredAttributes = (
+    Mapping[str, str | tuple[str, bool]]
+    | Sequence[tuple[str, str] | tuple[str, str, bool]]
+)
+"""Attributes of an identity: name to value (or ``(value, ecert)``), or ``(name, value[, ecert])``
+tuples; ``ecert``: put the attribute in enrollment certificates by default (False unless given)."""
+
+class CaClient:
+    """A client of one Fabric CA server: enroll, reenroll, register, revoke and manage
+    identities. Calls for an enrolled identity (``registrar``, or the identity to reenroll) are
+    authenticated by a token that identity signs. Refusals raise ``CaError``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        tls_ca: PemSource | Sequence[PemSource] | None = None,
+        ca_name: str | None = None,
+        server_name: str | None = None,
+        client_cert: PemSource | None = None,
+        client_key: PemSource | None = None,
+        connect_timeout: float | None = None,
+        request_timeout: float | None = None,
+        msp_id: str | None = None,
+    ) -> None:
+        """A client for the CA at ``url`` (``https://host:port``; ``http://`` without TLS),
+        trusting the TLS CA certificate(s) ``tls_ca`` and addressing CA ``ca_name`` of the
+        server (its default CA when None). ``server_name``: the name expected in the CA's TLS
+        certificate when the URL's host is not it. ``client_cert``/``client_key``: a client TLS
+        pair for a CA that asks for one. Timeouts in seconds (10 and 30 unless given).
+        ``msp_id``: the MSP ID ``Enrollment.identity()`` uses when given none."""
+    @staticmethod
+    def from_profile(
+        profile: str | os.PathLike[str],
+        ca: str | None = None,
+        *,
+        connect_timeout: float | None = None,
+        request_timeout: float | None = None,
+    ) -> CaClient:
+        """The CA ``ca`` (a key of the profile's ``certificateAuthorities``) of a connection
+        profile, or, when None, the first CA of the profile's client organization. URL, CA
+        name, TLS CA certificates, TLS name override and client TLS pair come from the profile;
+        ``Enrollment.identity()`` defaults to the MSP ID of the organization listing the CA."""
+    @property
+    def url(self) -> str:
+        """The URL as given."""
+    @property
+    def ca_name(self) -> str | None:
+        """The CA of the server this client addresses, or None for its default CA."""
+    @property
+    def msp_id(self) -> str | None:
+        """The MSP ID ``Enrollment.identity()`` uses when given none, or None."""
+    def info(self) -> CaInfo:
+        """The CA's name, certificate chain and version (no authentication)."""
+    def enroll(
+        self,
+        enrollment_id: str,
+        secret: str,
+        *,
+        key_algorithm: KeyAlgorithm = "p256",
+        attributes: Sequence[str] | Mapping[str, bool] | None = None,
+        profile: str | None = None,
+        hosts: Sequence[str] | None = None,
+        label: str | None = None,
+        ca_name: str | None = None,
+    ) -> Enrollment:
+        """Enrolls ``enrollment_id`` with ``secret``. The key pair is generated locally
+        (``"sm2"`` for a GM CA); only a certificate request is sent. ``attributes``: attributes
+        to put in the certificate (names, each required, or name to optional); ``profile``: the
+        CA's signing profile (``"tls"`` for a TLS certificate); ``hosts``: subject alternative
+        names; ``label``: the CA-side key label. A wrong secret raises ``CaError`` (code 20)."""
+    def reenroll(
+        self,
+        identity: Identity,
+        *,
+        keep_key: bool = False,
+        attributes: Sequence[str] | Mapping[str, bool] | None = None,
+        profile: str | None = None,
+        hosts: Sequence[str] | None = None,
+        label: str | None = None,
+        ca_name: str | None = None,
+    ) -> Enrollment:
+        """A new certificate for ``identity``, authenticated by it: with a new key of the same
+        kind unless ``keep_key``. A revoked or expired identity raises ``CaError`` (code 20)."""
+    def register(
+        self,
+        registrar: Identity,
+        id: str,
+        *,
+        secret: str | None = None,
+        type: str | None = None,
+        affiliation: str | None = None,
+        max_enrollments: int | None = None,
+        attributes: RegisteredAttributes | None = None,
+        ca_name: str | None = None,
+    ) -> str:
+        """Registers identity ``id`` on behalf of ``registrar`` and returns its enrollment
+        secret (``secret``, or one the CA generated). ``type`` is ``client`` unless given;
+        ``affiliation`` defaults to the registrar's; ``max_enrollments`` -1: no limit."""
+    def revoke(
+        self,
+        registrar: Identity,
+        id: str | None = None,
+        *,
+        serial: str | None = None,
+        aki: str | None = None,
+        reason: str | None = None,
+        gencrl: bool = False,
+        ca_name: str | None = None,
+    ) -> Revocation:
+        """Revokes identity ``id`` (all its certificates; it can no longer enroll) or one
+        certificate by ``serial`` and ``aki`` (hex), on behalf of ``registrar``. ``reason``: a
+        CA reason name (``keycompromise``, ...); ``gencrl``: also return a CRL."""
+    def identities(self, registrar: Identity) -> list[IdentityInfo]:
+        """The identities ``registrar`` may see."""
+    def identity(self, registrar: Identity, id: str) -> IdentityInfo:
+        """Identity ``id`` (unknown: ``CaError``, code 63)."""
+    def modify_identity(
+        self,
+        registrar: Identity,
+        id: str,
+        *,
+        secret: str | None = None,
+        type: str | None = None,
+        affiliation: str | None = None,
+        max_enrollments: int | None = None,
+        attributes: RegisteredAttributes | None = None,
+        ca_name: str | None = None,
+    ) -> IdentityInfo:
+        """Changes identity ``id``: the options given replace the identity's, the others are
+        kept. Returns the identity as changed."""
+    def remove_identity(self, registrar: Identity, id: str, *, force: bool = False) -> IdentityInfo:
+        """Removes identity ``id`` (the CA must allow it); ``force`` also removes the
+        registrar's own identity. Returns the identity removed."""
+    def affiliations(self, registrar: Identity) -> dict[str, object]:
+        """The affiliation tree ``registrar`` may see, as the CA returns it: a dict with
+        ``name``, ``affiliations`` (children, alike), ``identities`` and ``caname``."""
+
+class CaInfo:
+    """What a CA says about itself."""
+
+    @property
+    def ca_name(self) -> str:
+        """The CA's name."""
+    @property
+    def ca_chain_pem(self) -> str:
+        """The CA's certificate chain, PEM: signing CA first, up to the root."""
+    @property
+    def version(self) -> str:
+        """The server's version (empty when it does not say)."""
+    @property
+    def issuer_public_key(self) -> bytes:
+        """The Idemix issuer public key as sent (empty without Idemix)."""
+    @property
+    def issuer_revocation_public_key(self) -> bytes:
+        """The Idemix revocation public key as sent (empty without Idemix)."""
+
+class Enrollment:
+    """An issued certificate with its private key. The key stays in Rust and out of
+    ``repr()``: ``identity()`` signs with it, ``private_key_pem()`` hands it out on request."""
+
+    @property
+    def certificate_pem(self) -> str:
+        """The certificate, PEM."""
+    @property
+    def ca_chain_pem(self) -> str:
+        """The CA's certificate chain, PEM (an MSP's ``cacerts``)."""
+    @property
+    def ca_info(self) -> CaInfo:
+        """What the CA said about itself in the answer."""
+    @property
+    def common_name(self) -> str | None:
+        """The certificate's subject common name (the enrollment ID)."""
+    def identity(self, msp_id: str | None = None) -> Identity:
+        """An ``Identity`` of MSP ``msp_id`` (default: the ``CaClient``'s) from the
+        certificate and key."""
+    def private_key_pem(self) -> str | None:
+        """The private key, unencrypted PKCS#8 PEM, to store it; None when a reenrollment kept
+        the existing key. Keep it secret."""
+
+class IdentityInfo:
+    """An identity registered with a CA."""
+
+    @property
+    def id(self) -> str:
+        """The enrollment ID."""
+    @property
+    def type(self) -> str:
+        """``client``, ``peer``, ``orderer``, ``admin`` or ``user``."""
+    @property
+    def affiliation(self) -> str:
+        """The affiliation (empty for the root)."""
+    @property
+    def attributes(self) -> list[dict[str, str | bool]]:
+        """The attributes (``hf.*`` ones included): dicts with ``name``, ``value``, ``ecert``."""
+    def attribute(self, name: str) -> str | None:
+        """The value of attribute ``name``, or None."""
+    @property
+    def max_enrollments(self) -> int:
+        """Enrollments allowed (-1: no limit)."""
+    @property
+    def ca_name(self) -> str:
+        """The CA that answered."""
+    @property
+    def secret(self) -> str | None:
+        """The secret a modification set or generated, else None (never in ``repr()``)."""
+
+class Revocation:
+    """What a revocation did."""
+
+    @property
+    def revoked(self) -> list[dict[str, str]]:
+        """The certificates revoked: dicts with ``serial`` and ``aki`` (hex)."""
+    @property
+    def crl_pem(self) -> str | None:
+        """The CRL, PEM, when ``gencrl=True`` asked for one."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

@@ -9,9 +9,10 @@
 Results and exceptions are those of :mod:`fabweave`.
 """
 
+from ._fabweave import AsyncCaClient as CaClient
 from ._fabweave import AsyncClient as Client
 from ._fabweave import AsyncContract as Contract
 from ._fabweave import AsyncNetwork as Network
 from ._fabweave import aio_connect as connect
 
-__all__ = ["Client", "Contract", "Network", "connect"]
+__all__ = ["CaClient", "Client", "Contract", "Network", "connect"]

@@ -5,8 +5,9 @@ from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
 from . import Arg, CommitStrategy, Committed, Identity, Mode, QueryStrategy, RetryPolicy, Timeouts
+from . import CaInfo, Enrollment, IdentityInfo, KeyAlgorithm, PemSource, RegisteredAttributes, Revocation
 
-__all__ = ["Client", "Contract", "Network", "connect"]
+__all__ = ["CaClient", "Client", "Contract", "Network", "connect"]
 
 async def connect(
     profile: str | os.PathLike[str],
@@ -92,3 +93,135 @@ class Contract:
         timeout: float | None = None,
     ) -> bytes:
         """Evaluates ``function(*args)`` on one peer and returns the payload."""
+
+class CaClient:
+    """``fabweave.CaClient`` for asyncio (the network calls are coroutines): a client of one
+    Fabric CA server: enroll, reenroll, register, revoke and manage
+    identities. Calls for an enrolled identity (``registrar``, or the identity to reenroll) are
+    authenticated by a token that identity signs. Refusals raise ``CaError``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        tls_ca: PemSource | Sequence[PemSource] | None = None,
+        ca_name: str | None = None,
+        server_name: str | None = None,
+        client_cert: PemSource | None = None,
+        client_key: PemSource | None = None,
+        connect_timeout: float | None = None,
+        request_timeout: float | None = None,
+        msp_id: str | None = None,
+    ) -> None:
+        """A client for the CA at ``url`` (``https://host:port``; ``http://`` without TLS),
+        trusting the TLS CA certificate(s) ``tls_ca`` and addressing CA ``ca_name`` of the
+        server (its default CA when None). ``server_name``: the name expected in the CA's TLS
+        certificate when the URL's host is not it. ``client_cert``/``client_key``: a client TLS
+        pair for a CA that asks for one. Timeouts in seconds (10 and 30 unless given).
+        ``msp_id``: the MSP ID ``Enrollment.identity()`` uses when given none."""
+    @staticmethod
+    def from_profile(
+        profile: str | os.PathLike[str],
+        ca: str | None = None,
+        *,
+        connect_timeout: float | None = None,
+        request_timeout: float | None = None,
+    ) -> CaClient:
+        """As ``fabweave.CaClient.from_profile``, for asyncio: the CA ``ca`` (a key of the profile's ``certificateAuthorities``) of a connection
+        profile, or, when None, the first CA of the profile's client organization. URL, CA
+        name, TLS CA certificates, TLS name override and client TLS pair come from the profile;
+        ``Enrollment.identity()`` defaults to the MSP ID of the organization listing the CA."""
+    @property
+    def url(self) -> str:
+        """The URL as given."""
+    @property
+    def ca_name(self) -> str | None:
+        """The CA of the server this client addresses, or None for its default CA."""
+    @property
+    def msp_id(self) -> str | None:
+        """The MSP ID ``Enrollment.identity()`` uses when given none, or None."""
+    async def info(self) -> CaInfo:
+        """The CA's name, certificate chain and version (no authentication)."""
+    async def enroll(
+        self,
+        enrollment_id: str,
+        secret: str,
+        *,
+        key_algorithm: KeyAlgorithm = "p256",
+        attributes: Sequence[str] | Mapping[str, bool] | None = None,
+        profile: str | None = None,
+        hosts: Sequence[str] | None = None,
+        label: str | None = None,
+        ca_name: str | None = None,
+    ) -> Enrollment:
+        """Enrolls ``enrollment_id`` with ``secret``. The key pair is generated locally
+        (``"sm2"`` for a GM CA); only a certificate request is sent. ``attributes``: attributes
+        to put in the certificate (names, each required, or name to optional); ``profile``: the
+        CA's signing profile (``"tls"`` for a TLS certificate); ``hosts``: subject alternative
+        names; ``label``: the CA-side key label. A wrong secret raises ``CaError`` (code 20)."""
+    async def reenroll(
+        self,
+        identity: Identity,
+        *,
+        keep_key: bool = False,
+        attributes: Sequence[str] | Mapping[str, bool] | None = None,
+        profile: str | None = None,
+        hosts: Sequence[str] | None = None,
+        label: str | None = None,
+        ca_name: str | None = None,
+    ) -> Enrollment:
+        """A new certificate for ``identity``, authenticated by it: with a new key of the same
+        kind unless ``keep_key``. A revoked or expired identity raises ``CaError`` (code 20)."""
+    async def register(
+        self,
+        registrar: Identity,
+        id: str,
+        *,
+        secret: str | None = None,
+        type: str | None = None,
+        affiliation: str | None = None,
+        max_enrollments: int | None = None,
+        attributes: RegisteredAttributes | None = None,
+        ca_name: str | None = None,
+    ) -> str:
+        """Registers identity ``id`` on behalf of ``registrar`` and returns its enrollment
+        secret (``secret``, or one the CA generated). ``type`` is ``client`` unless given;
+        ``affiliation`` defaults to the registrar's; ``max_enrollments`` -1: no limit."""
+    async def revoke(
+        self,
+        registrar: Identity,
+        id: str | None = None,
+        *,
+        serial: str | None = None,
+        aki: str | None = None,
+        reason: str | None = None,
+        gencrl: bool = False,
+        ca_name: str | None = None,
+    ) -> Revocation:
+        """Revokes identity ``id`` (all its certificates; it can no longer enroll) or one
+        certificate by ``serial`` and ``aki`` (hex), on behalf of ``registrar``. ``reason``: a
+        CA reason name (``keycompromise``, ...); ``gencrl``: also return a CRL."""
+    async def identities(self, registrar: Identity) -> list[IdentityInfo]:
+        """The identities ``registrar`` may see."""
+    async def identity(self, registrar: Identity, id: str) -> IdentityInfo:
+        """Identity ``id`` (unknown: ``CaError``, code 63)."""
+    async def modify_identity(
+        self,
+        registrar: Identity,
+        id: str,
+        *,
+        secret: str | None = None,
+        type: str | None = None,
+        affiliation: str | None = None,
+        max_enrollments: int | None = None,
+        attributes: RegisteredAttributes | None = None,
+        ca_name: str | None = None,
+    ) -> IdentityInfo:
+        """Changes identity ``id``: the options given replace the identity's, the others are
+        kept. Returns the identity as changed."""
+    async def remove_identity(self, registrar: Identity, id: str, *, force: bool = False) -> IdentityInfo:
+        """Removes identity ``id`` (the CA must allow it); ``force`` also removes the
+        registrar's own identity. Returns the identity removed."""
+    async def affiliations(self, registrar: Identity) -> dict[str, object]:
+        """The affiliation tree ``registrar`` may see, as the CA returns it: a dict with
+        ``name``, ``affiliations`` (children, alike), ``identities`` and ``caname``."""

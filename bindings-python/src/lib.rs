@@ -19,6 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 use tokio::runtime::Runtime;
 
+mod ca;
 mod client;
 mod error;
 mod identity;
@@ -268,5 +269,6 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     client::register(m)?;
     identity::register(m)?;
+    ca::register(m)?;
     Ok(())
 }
