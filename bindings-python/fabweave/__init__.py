@@ -36,6 +36,7 @@ from ._fabweave import (
     TransportError,
     connect,
 )
+from ._fabweave import Proposal, Submitted, Transaction
 
 __all__ = [
     "Identity",
@@ -61,4 +62,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "Proposal",
+    "Transaction",
+    "Submitted",
 ]
