@@ -115,6 +115,20 @@ def test_wrong_signature_is_refused(network, mode):
             contract.evaluate("get", key)
 
 
+def test_high_s_signature_is_refused(network):
+    # fabweave passes external signatures on as given (it does not normalize them): the
+    # same signature with s replaced by n - s is valid ECDSA, yet Fabric refuses it.
+    user1 = signer(network, "org1")
+    with fabweave.connect(profile_of(network, "org1"), user=USER) as client:
+        contract = client.network(CHANNEL).contract("kv_or")
+        proposal = contract.new_proposal("put", unique("py-steps-high-s"), "x")
+        r, s = decode_dss_signature(user1.sign(proposal.bytes))
+        high = encode_dss_signature(r, P256_N - s)
+        user1.key.public_key().verify(high, proposal.bytes, ec.ECDSA(hashes.SHA256()))
+        with pytest.raises(fabweave.EndorseError, match="access denied"):
+            proposal.endorse(high)
+
+
 @pytest.mark.parametrize("mode", ["auto", "client"])
 def test_wrongly_signed_transaction_is_refused(network, mode):
     key = unique("py-steps-forged-tx")
