@@ -41,6 +41,7 @@ from ._fabweave import (
     TransportError,
     connect,
 )
+from ._fabweave import Proposal, Submitted, Transaction
 
 __all__ = [
     "CaClient",
@@ -71,4 +72,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "Proposal",
+    "Transaction",
+    "Submitted",
 ]

@@ -37,6 +37,9 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "Proposal",
+    "Transaction",
+    "Submitted",
 ]
 
 Arg = str | bytes | bytearray
@@ -227,6 +230,24 @@ class Contract:
         Raises ``EndorseError``, ``SubmitError``, ``CommitError``, ``TimeoutError``,
         ``IndeterminateError``, ...
         """
+    def new_proposal(
+        self,
+        function: str,
+        *args: Arg,
+        transient: Mapping[str, Arg] | None = None,
+        endorsing_orgs: Sequence[str] | None = None,
+        endorsing_peers: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
+        calls_chaincodes: Sequence[str] | None = None,
+        commit_strategy: CommitStrategy | None = None,
+        endorse_timeout: float | None = None,
+        submit_timeout: float | None = None,
+        commit_timeout: float | None = None,
+    ) -> Proposal:
+        """The first step of a submit signed elsewhere (offline, an HSM, another process):
+        the ``Proposal`` of ``function(*args)``, carrying the bytes to sign. Nothing is sent
+        yet. Takes the options of ``submit`` except ``retry`` (the steps never retry: a new
+        try is a new transaction, with new signatures)."""
     def evaluate(
         self,
         function: str,
@@ -535,6 +556,66 @@ class Revocation:
     @property
     def crl_pem(self) -> str | None:
         """The CRL, PEM, when ``gencrl=True`` asked for one."""
+class Proposal:
+    """A submit's proposal, to be signed by the holder of the client identity's key.
+
+    Sign ``bytes`` with ECDSA P-256 over SHA-256, DER-encoded, with a low S (s <= n/2: Fabric
+    refuses high-S signatures, so normalize s to n - s if needed). Then call ``endorse`` (or
+    ``evaluate``). A proposal can be used once; using it again raises ``FabweaveError``.
+    """
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def bytes(self) -> builtins.bytes:
+        """The bytes to sign (the serialized proposal)."""
+    def evaluate(self, signature: builtins.bytes | bytearray | memoryview) -> builtins.bytes:
+        """Evaluates the signed proposal on one peer (as ``Contract.evaluate`` does) and
+        returns the chaincode's payload. Raises ``EndorseError`` if the peer refuses it."""
+    def endorse(self, signature: builtins.bytes | bytearray | memoryview) -> Transaction:
+        """Sends the signed proposal for endorsement (to a peer Gateway or to the endorsers,
+        as the client's mode says) and returns the ``Transaction`` to sign. Raises
+        ``EndorseError`` if the peers refuse it (a bad signature, a chaincode error)."""
+
+class Transaction:
+    """An endorsed transaction, to be signed (as the proposal was) and submitted once."""
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def bytes(self) -> builtins.bytes:
+        """The bytes to sign (the transaction's serialized payload)."""
+    @property
+    def result(self) -> builtins.bytes:
+        """The chaincode's response payload, as endorsed."""
+    @property
+    def via(self) -> Literal["gateway", "client"]:
+        """Which flow endorsed the transaction and will submit it."""
+    def submit(self, signature: builtins.bytes | bytearray | memoryview) -> Submitted:
+        """Sends the signed transaction to the orderer (through the Gateway that endorsed it,
+        in the Gateway flow) and returns ``Submitted``. Raises ``SubmitError`` if refused."""
+
+class Submitted:
+    """A transaction the orderer accepted; ``status()`` waits for its commit (once)."""
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def result(self) -> builtins.bytes:
+        """The chaincode's response payload, as endorsed."""
+    @property
+    def endorsers(self) -> list[dict[str, str]]:
+        """The peers whose endorsements the transaction carries: ``peer``, ``address``,
+        ``msp_id``."""
+    @property
+    def via(self) -> Literal["gateway", "client"]:
+        """Which flow submitted the transaction and reports its commit."""
+    def status(self) -> Committed:
+        """Waits for the commit as the commit strategy says. Raises ``CommitError`` for a
+        transaction committed as invalid, ``IndeterminateError`` if the outcome is unknown."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

@@ -14,5 +14,18 @@ from ._fabweave import AsyncClient as Client
 from ._fabweave import AsyncContract as Contract
 from ._fabweave import AsyncNetwork as Network
 from ._fabweave import aio_connect as connect
+from ._fabweave import AsyncProposal as Proposal
+from ._fabweave import AsyncSubmitted as Submitted
+from ._fabweave import AsyncTransaction as Transaction
 
-__all__ = ["CaClient", "Client", "Contract", "Network", "connect"]
+__all__ = [
+    "CaClient",
+    "Client",
+    "Contract",
+    "Network",
+    "Proposal",
+    "Submitted",
+    "Transaction",
+    "connect",
+]
+

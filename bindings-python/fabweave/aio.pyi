@@ -1,5 +1,6 @@
 """fabweave for asyncio: the calls of ``fabweave`` as coroutines (type stubs)."""
 
+import builtins
 import os
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
@@ -7,7 +8,17 @@ from typing import Literal, Mapping, Sequence
 from . import Arg, CommitStrategy, Committed, Identity, Mode, QueryStrategy, RetryPolicy, Timeouts
 from . import CaInfo, Enrollment, IdentityInfo, KeyAlgorithm, PemSource, RegisteredAttributes, Revocation
 
-__all__ = ["CaClient", "Client", "Contract", "Network", "connect"]
+__all__ = [
+    "CaClient",
+    "Client",
+    "Contract",
+    "Network",
+    "Proposal",
+    "Submitted",
+    "Transaction",
+    "connect",
+]
+
 
 async def connect(
     profile: str | os.PathLike[str],
@@ -84,6 +95,23 @@ class Contract:
     ) -> Committed:
         """Endorses, orders and waits for the commit of ``function(*args)``; see
         ``fabweave.Contract.submit``."""
+    def new_proposal(
+        self,
+        function: str,
+        *args: Arg,
+        transient: Mapping[str, Arg] | None = None,
+        endorsing_orgs: Sequence[str] | None = None,
+        endorsing_peers: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
+        calls_chaincodes: Sequence[str] | None = None,
+        commit_strategy: CommitStrategy | None = None,
+        endorse_timeout: float | None = None,
+        submit_timeout: float | None = None,
+        commit_timeout: float | None = None,
+    ) -> Proposal:
+        """The first step of a submit signed elsewhere: the ``Proposal`` of
+        ``function(*args)``, carrying the bytes to sign (not a coroutine: nothing is sent yet);
+        see ``fabweave.Contract.new_proposal``."""
     async def evaluate(
         self,
         function: str,
@@ -225,3 +253,54 @@ class CaClient:
     async def affiliations(self, registrar: Identity) -> dict[str, object]:
         """The affiliation tree ``registrar`` may see, as the CA returns it: a dict with
         ``name``, ``affiliations`` (children, alike), ``identities`` and ``caname``."""
+class Proposal:
+    """A submit's proposal, to be signed by the holder of the client identity's key, for
+    asyncio; see ``fabweave.Proposal``. Usable once."""
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def bytes(self) -> builtins.bytes:
+        """The bytes to sign (the serialized proposal)."""
+    async def evaluate(self, signature: builtins.bytes | bytearray | memoryview) -> builtins.bytes:
+        """Evaluates the signed proposal on one peer and returns the chaincode's payload."""
+    async def endorse(self, signature: builtins.bytes | bytearray | memoryview) -> Transaction:
+        """Sends the signed proposal for endorsement; returns the ``Transaction`` to sign."""
+
+class Transaction:
+    """An endorsed transaction, to be signed and submitted once, for asyncio."""
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def bytes(self) -> builtins.bytes:
+        """The bytes to sign (the transaction's serialized payload)."""
+    @property
+    def result(self) -> builtins.bytes:
+        """The chaincode's response payload, as endorsed."""
+    @property
+    def via(self) -> Literal["gateway", "client"]:
+        """Which flow endorsed the transaction and will submit it."""
+    async def submit(self, signature: builtins.bytes | bytearray | memoryview) -> Submitted:
+        """Sends the signed transaction to the orderer; returns ``Submitted``."""
+
+class Submitted:
+    """A transaction the orderer accepted, for asyncio; ``status()`` waits for its commit."""
+
+    @property
+    def tx_id(self) -> str:
+        """The transaction id."""
+    @property
+    def result(self) -> builtins.bytes:
+        """The chaincode's response payload, as endorsed."""
+    @property
+    def endorsers(self) -> list[dict[str, str]]:
+        """The peers whose endorsements the transaction carries: ``peer``, ``address``,
+        ``msp_id``."""
+    @property
+    def via(self) -> Literal["gateway", "client"]:
+        """Which flow submitted the transaction and reports its commit."""
+    async def status(self) -> Committed:
+        """Waits for the commit as the commit strategy says; see ``fabweave.Submitted.status``."""

@@ -52,7 +52,8 @@ fn parse_query_strategy(name: &str) -> PyResult<QueryStrategy> {
     }
 }
 
-fn via_name(via: Via) -> &'static str {
+/// `"gateway"` or `"client"`: the Python name of a flow.
+pub(crate) fn via_name(via: Via) -> &'static str {
     match via {
         Via::Gateway => "gateway",
         _ => "client",
@@ -646,6 +647,46 @@ impl Contract {
         )?;
         self.api
             .run(py, async move { call.await.map(Committed::from) })
+    }
+
+    /// The first step of a submit signed elsewhere: the `Proposal` of `function(*args)`,
+    /// with the bytes to sign (nothing is sent yet). Takes the options of `submit` but
+    /// `retry`: the steps never retry.
+    #[pyo3(signature = (function, *args, transient=None, endorsing_orgs=None,
+        endorsing_peers=None, collections=None, calls_chaincodes=None, commit_strategy=None,
+        endorse_timeout=None, submit_timeout=None, commit_timeout=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new_proposal(
+        &self,
+        py: Python<'_>,
+        function: String,
+        args: &Bound<'_, PyTuple>,
+        transient: Option<&Bound<'_, PyDict>>,
+        endorsing_orgs: Option<Vec<String>>,
+        endorsing_peers: Option<Vec<String>>,
+        collections: Option<Vec<String>>,
+        calls_chaincodes: Option<Vec<String>>,
+        commit_strategy: Option<&str>,
+        endorse_timeout: Option<f64>,
+        submit_timeout: Option<f64>,
+        commit_timeout: Option<f64>,
+    ) -> PyResult<Py<PyAny>> {
+        let call = self.submit_builder(
+            py,
+            function,
+            args,
+            transient,
+            endorsing_orgs,
+            endorsing_peers,
+            collections,
+            calls_chaincodes,
+            commit_strategy,
+            None,
+            endorse_timeout,
+            submit_timeout,
+            commit_timeout,
+        )?;
+        crate::steps::Proposal::build(py, self.shared.clone(), call, self.api)
     }
 
     /// Evaluates (queries) `function(*args)` on one peer; returns the chaincode's payload.

@@ -23,6 +23,7 @@ mod ca;
 mod client;
 mod error;
 mod identity;
+mod steps;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
 /// `fork()` (its threads stay in the parent), so a child gets a clear error instead of a hang.
@@ -270,5 +271,6 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     client::register(m)?;
     identity::register(m)?;
     ca::register(m)?;
+    steps::register(m)?;
     Ok(())
 }
