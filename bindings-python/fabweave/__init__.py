@@ -36,6 +36,17 @@ from ._fabweave import (
     TransportError,
     connect,
 )
+from ._fabweave import (  # events and the ledger
+    BlockEvent,
+    BlockEventStream,
+    ChainInfo,
+    ChaincodeEventStream,
+    Checkpoint,
+    Checkpointer,
+    FileCheckpointer,
+    InMemoryCheckpointer,
+    Ledger,
+)
 
 __all__ = [
     "Identity",
@@ -61,4 +72,14 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    # Events and the ledger
+    "Checkpoint",
+    "Checkpointer",
+    "InMemoryCheckpointer",
+    "FileCheckpointer",
+    "BlockEvent",
+    "ChaincodeEventStream",
+    "BlockEventStream",
+    "Ledger",
+    "ChainInfo",
 ]

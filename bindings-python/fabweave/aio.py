@@ -14,4 +14,18 @@ from ._fabweave import AsyncContract as Contract
 from ._fabweave import AsyncNetwork as Network
 from ._fabweave import aio_connect as connect
 
-__all__ = ["Client", "Contract", "Network", "connect"]
+# Events and the ledger
+from ._fabweave import AsyncBlockEventStream as BlockEventStream
+from ._fabweave import AsyncChaincodeEventStream as ChaincodeEventStream
+from ._fabweave import AsyncLedger as Ledger
+
+__all__ = [
+    "Client",
+    "Contract",
+    "Network",
+    "connect",
+    # Events and the ledger
+    "ChaincodeEventStream",
+    "BlockEventStream",
+    "Ledger",
+]
