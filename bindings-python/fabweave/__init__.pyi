@@ -5,21 +5,23 @@ Checked against the native module by tests/test_stubs.py.
 
 import builtins
 import os
+import pathlib
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
 __all__ = [
-    "CaClient",
-    "CaInfo",
-    "Enrollment",
-    "IdentityInfo",
-    "Revocation",
-    "Identity",
-    "RetryPolicy",
-    "ChaincodeEvent",
     "Attempt",
+    "BlockEvent",
+    "BlockEventStream",
+    "CaClient",
     "CaError",
+    "CaInfo",
+    "ChainInfo",
+    "ChaincodeEvent",
+    "ChaincodeEventStream",
+    "Checkpoint",
     "CheckpointError",
+    "Checkpointer",
     "Client",
     "CommitError",
     "Committed",
@@ -27,20 +29,29 @@ __all__ = [
     "CryptoError",
     "DiscoveryError",
     "EndorseError",
+    "Enrollment",
     "FabweaveError",
+    "FileCheckpointer",
+    "Identity",
     "IdentityError",
+    "IdentityInfo",
+    "InMemoryCheckpointer",
     "IndeterminateError",
+    "Ledger",
     "Network",
     "ProfileError",
+    "Proposal",
     "ProtocolError",
+    "RetryPolicy",
+    "Revocation",
     "SubmitError",
+    "Submitted",
     "TimeoutError",
+    "Transaction",
     "TransportError",
     "connect",
-    "Proposal",
-    "Transaction",
-    "Submitted",
 ]
+
 
 Arg = str | bytes | bytearray
 """A chaincode argument or transient value: ``str`` is sent as UTF-8."""
@@ -63,6 +74,16 @@ QueryStrategy = Literal["single", "round_robin"]
 
 Timeouts = Mapping[Literal["connect", "evaluate", "endorse", "submit", "commit"], float]
 """Deadlines in seconds; defaults: connect 10, evaluate 30, endorse 30, submit 15, commit 60."""
+
+StartAt = Literal["newest", "oldest", "next_commit"] | int | Checkpoint
+"""Where an event stream starts when its checkpointer has no checkpoint (or there is none): the
+newest block already committed (then every later one), the channel's first block, the next block
+committed after opening (Fabric 2.3+), block number ``n``, or after a ``Checkpoint``."""
+
+BlockKind = Literal["full", "filtered", "with_private_data"]
+"""What an event stream reads: full blocks (with event payloads), filtered blocks (tx ids,
+validation codes and event names only; small), or full blocks with the private data the client's
+organization may read."""
 
 def connect(
     profile: str | os.PathLike[str],
@@ -197,6 +218,25 @@ class Network:
         """The channel's name."""
     def contract(self, name: str) -> Contract:
         """A chaincode on this channel."""
+    def block_events(
+        self,
+        *,
+        kind: BlockKind = "full",
+        start: StartAt = "newest",
+        checkpoint: Checkpointer | None = None,
+        give_up_after: float | None = None,
+    ) -> BlockEventStream:
+        """Opens a stream of this channel's blocks, one ``BlockEvent`` per block in order.
+
+        With a ``checkpoint`` that holds a position, the stream resumes after it and ``start``
+        is ignored. The stream reconnects to another peer when its peer fails (nothing lost or
+        repeated); it ends with ``FabweaveError`` after ``give_up_after`` seconds (default 300)
+        without any peer delivering. Close it (``with`` or ``close()``)."""
+    def ledger(
+        self, *, timeout: float | None = None, peers: Sequence[str] | None = None
+    ) -> Ledger:
+        """The channel's ledger. ``timeout`` (seconds) replaces the client's evaluate deadline
+        for each query; ``peers`` (names or addresses) are asked in this order instead."""
 
 class Contract:
     """A chaincode on a channel."""
@@ -259,6 +299,23 @@ class Contract:
         """Evaluates (queries) ``function(*args)`` on one peer, own organization first (or on
         the first of ``peers`` that answers), and returns the chaincode's payload. Nothing is
         written to the ledger."""
+    def chaincode_events(
+        self,
+        *,
+        event_name: str | None = None,
+        start: StartAt = "newest",
+        checkpoint: Checkpointer | None = None,
+        kind: BlockKind = "full",
+        give_up_after: float | None = None,
+    ) -> ChaincodeEventStream:
+        """Opens a stream of the events this chaincode emits in valid transactions (only those
+        named ``event_name`` if given), in ledger order, as ``ChaincodeEvent`` objects.
+
+        With a ``checkpoint`` that holds a position, the stream resumes after it (``start`` is
+        ignored); record each event after processing it with ``stream.ack(event)``, and a
+        stream reopened with the same checkpointer delivers each event exactly once.
+        ``kind="filtered"`` reads smaller blocks but events come without payloads. Close the
+        stream (``with`` or ``close()``)."""
 
 class Committed:
     """A committed transaction."""
@@ -616,6 +673,192 @@ class Submitted:
     def status(self) -> Committed:
         """Waits for the commit as the commit strategy says. Raises ``CommitError`` for a
         transaction committed as invalid, ``IndeterminateError`` if the outcome is unknown."""
+# --- Events and the ledger ---------------------------------------------------------------
+
+class Checkpoint:
+    """A position in the ledger: the last event processed."""
+
+    def __init__(
+        self, block_number: int, tx_index: int | None = None, tx_id: str | None = None
+    ) -> None:
+        """The transaction at ``tx_index`` of block ``block_number`` (and everything before
+        it) was processed; with ``tx_index=None``, the whole block was."""
+    @property
+    def block_number(self) -> int:
+        """The block of the last event processed."""
+    @property
+    def tx_index(self) -> int | None:
+        """The index of its transaction in the block; None when the whole block was."""
+    @property
+    def tx_id(self) -> str | None:
+        """That transaction's id, when known (informational)."""
+
+class Checkpointer:
+    """Where a stream's application got to, kept across streams: ``FileCheckpointer`` or
+    ``InMemoryCheckpointer`` (not constructible itself)."""
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The last position recorded, or None."""
+    def save(self, position: Checkpoint | ChaincodeEvent | BlockEvent) -> None:
+        """Records ``position`` as the last event processed (``stream.ack`` does the same)."""
+
+class InMemoryCheckpointer(Checkpointer):
+    """A checkpointer in memory: survives closing and reopening a stream in this process."""
+
+    def __init__(self) -> None:
+        """An empty checkpointer."""
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The last position recorded, or None."""
+    def save(self, position: Checkpoint | ChaincodeEvent | BlockEvent) -> None:
+        """Records ``position`` as the last event processed."""
+
+class FileCheckpointer(Checkpointer):
+    """A checkpointer in a small JSON file, replaced atomically on each save: a restarted
+    process opening the same file resumes after the last event it recorded."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Reads the checkpoint at ``path``; a missing file is empty and is created on the
+        first save (its folder must exist). Raises ``CheckpointError`` for a file that is not
+        a checkpoint."""
+    @property
+    def path(self) -> pathlib.Path:
+        """The checkpoint file."""
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The last position recorded, or None."""
+    def save(self, position: Checkpoint | ChaincodeEvent | BlockEvent) -> None:
+        """Records ``position`` as the last event processed."""
+
+class BlockEvent:
+    """One block from a block event stream."""
+
+    @property
+    def number(self) -> int:
+        """The block number."""
+    @property
+    def kind(self) -> BlockKind:
+        """What the stream reads."""
+    @property
+    def chaincode_events(self) -> list[ChaincodeEvent]:
+        """The chaincode events of the block's valid transactions (no payloads when
+        filtered)."""
+    def to_dict(self) -> dict | None:
+        """The block decoded: ``number``, ``hash``, ``previous_hash``, ``data_hash`` (hex),
+        ``metadata`` and ``transactions`` (each with ``tx_id``, ``header_type``, ``creator``,
+        ``validation_code(_name)``, ``actions`` with function, args, response, read/write sets,
+        event and endorsers; byte strings as ``{"encoding": "utf8"|"base64", "value": ...}``).
+        None for filtered blocks."""
+
+class ChaincodeEventStream:
+    """The events of one chaincode in ledger order: iterate it (each ``next`` waits with the
+    GIL released; Ctrl-C interrupts). It ends after ``close()`` or an error it cannot recover
+    from (raised). A context manager that closes it."""
+
+    def __iter__(self) -> ChaincodeEventStream: ...
+    def __next__(self) -> ChaincodeEvent: ...
+    def ack(self, event: ChaincodeEvent | Checkpoint) -> None:
+        """Records ``event`` as processed in the stream's checkpointer (nothing without one).
+        Call it after processing the event."""
+    def close(self) -> None:
+        """Stops reading; the iteration ends. Closing twice is harmless."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    @property
+    def peer(self) -> str | None:
+        """The peer the stream reads from now, while connected."""
+    @property
+    def sessions(self) -> int:
+        """How many deliver streams were opened so far (1 until a reconnection)."""
+    @property
+    def last_error(self) -> FabweaveError | None:
+        """The last error a peer's stream ended with (kept after recovering)."""
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    def __enter__(self) -> ChaincodeEventStream: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+class BlockEventStream:
+    """The blocks of one channel in order: iterate it (each ``next`` waits with the GIL
+    released; Ctrl-C interrupts). It ends after ``close()`` or an error it cannot recover from
+    (raised). A context manager that closes it."""
+
+    def __iter__(self) -> BlockEventStream: ...
+    def __next__(self) -> BlockEvent: ...
+    def ack(self, event: BlockEvent | Checkpoint) -> None:
+        """Records ``event`` as processed in the stream's checkpointer (nothing without one)."""
+    def close(self) -> None:
+        """Stops reading; the iteration ends. Closing twice is harmless."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    @property
+    def peer(self) -> str | None:
+        """The peer the stream reads from now, while connected."""
+    @property
+    def sessions(self) -> int:
+        """How many deliver streams were opened so far (1 until a reconnection)."""
+    @property
+    def last_error(self) -> FabweaveError | None:
+        """The last error a peer's stream ended with (kept after recovering)."""
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    def __enter__(self) -> BlockEventStream: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+class ChainInfo:
+    """What one peer's ledger says of the channel."""
+
+    @property
+    def height(self) -> int:
+        """The number of blocks (the next block's number)."""
+    @property
+    def current_block_hash(self) -> bytes:
+        """The header hash of the last block (``.hex()`` is its decoded ``hash``)."""
+    @property
+    def previous_block_hash(self) -> bytes:
+        """The header hash of the block before it."""
+    @property
+    def bootstrapped_from_snapshot_at(self) -> int | None:
+        """The last block of the snapshot the peer joined from, if it did."""
+
+class Ledger:
+    """The channel's ledger (qscc and cscc). Each query goes to one peer, the client's
+    organization first, and moves on when a peer fails; a not-found answer is that peer's,
+    which may lag a block or two behind."""
+
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    def chain_info(self) -> ChainInfo:
+        """The height and the hashes of the last two blocks."""
+    def block_by_number(self, number: int) -> dict | None:
+        """Block ``number`` decoded (see ``BlockEvent.to_dict``), or None if not found."""
+    def block_by_hash(self, hash: bytes | str) -> dict | None:
+        """The block with this header hash (bytes, or hex as in a decoded ``hash``), decoded;
+        None if not found."""
+    def block_by_tx_id(self, tx_id: str) -> dict | None:
+        """The block holding transaction ``tx_id``, decoded; None if not found."""
+    def transaction(self, tx_id: str) -> dict | None:
+        """The transaction decoded as one of a decoded block's ``transactions`` (with
+        ``validation_code`` and ``validation_code_name``; ``index`` is 0), or None."""
+    def channels(self, peer: str) -> list[str]:
+        """The channels ``peer`` (a name or address) joined; only members of the peer's
+        organization may ask."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

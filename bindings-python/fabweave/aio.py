@@ -18,14 +18,24 @@ from ._fabweave import AsyncProposal as Proposal
 from ._fabweave import AsyncSubmitted as Submitted
 from ._fabweave import AsyncTransaction as Transaction
 
+
+# Events and the ledger
+from ._fabweave import AsyncBlockEventStream as BlockEventStream
+from ._fabweave import AsyncChaincodeEventStream as ChaincodeEventStream
+from ._fabweave import AsyncLedger as Ledger
+
 __all__ = [
+    "BlockEventStream",
     "CaClient",
+    "ChaincodeEventStream",
     "Client",
     "Contract",
+    "Ledger",
     "Network",
     "Proposal",
     "Submitted",
     "Transaction",
     "connect",
 ]
+
 

@@ -5,13 +5,39 @@ import os
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
 
-from . import Arg, CommitStrategy, Committed, Identity, Mode, QueryStrategy, RetryPolicy, Timeouts
-from . import CaInfo, Enrollment, IdentityInfo, KeyAlgorithm, PemSource, RegisteredAttributes, Revocation
+from . import (
+    Arg,
+    BlockEvent,
+    BlockKind,
+    CaInfo,
+    ChainInfo,
+    ChaincodeEvent,
+    Checkpoint,
+    Checkpointer,
+    CommitStrategy,
+    Committed,
+    Enrollment,
+    FabweaveError,
+    Identity,
+    IdentityInfo,
+    KeyAlgorithm,
+    Mode,
+    PemSource,
+    QueryStrategy,
+    RegisteredAttributes,
+    RetryPolicy,
+    Revocation,
+    StartAt,
+    Timeouts,
+)
 
 __all__ = [
+    "BlockEventStream",
     "CaClient",
+    "ChaincodeEventStream",
     "Client",
     "Contract",
+    "Ledger",
     "Network",
     "Proposal",
     "Submitted",
@@ -71,6 +97,20 @@ class Network:
         """The channel's name."""
     def contract(self, name: str) -> Contract:
         """A chaincode on this channel."""
+    async def block_events(
+        self,
+        *,
+        kind: BlockKind = "full",
+        start: StartAt = "newest",
+        checkpoint: Checkpointer | None = None,
+        give_up_after: float | None = None,
+    ) -> BlockEventStream:
+        """Opens a stream of this channel's blocks (a coroutine resolving to the stream);
+        see ``fabweave.Network.block_events``: ``async with await network.block_events() as s``."""
+    def ledger(
+        self, *, timeout: float | None = None, peers: Sequence[str] | None = None
+    ) -> Ledger:
+        """The channel's ledger (not a coroutine: its queries are)."""
 
 class Contract:
     """A chaincode on a channel, for asyncio."""
@@ -121,6 +161,20 @@ class Contract:
         timeout: float | None = None,
     ) -> bytes:
         """Evaluates ``function(*args)`` on one peer and returns the payload."""
+    async def chaincode_events(
+        self,
+        *,
+        event_name: str | None = None,
+        start: StartAt = "newest",
+        checkpoint: Checkpointer | None = None,
+        kind: BlockKind = "full",
+        give_up_after: float | None = None,
+    ) -> ChaincodeEventStream:
+        """Opens a stream of this chaincode's events (a coroutine resolving to the stream);
+        see ``fabweave.Contract.chaincode_events``:
+        ``async with await contract.chaincode_events() as events: async for e in events: ...``"""
+
+# --- Events and the ledger ---------------------------------------------------------------
 
 class CaClient:
     """``fabweave.CaClient`` for asyncio (the network calls are coroutines): a client of one
@@ -304,3 +358,89 @@ class Submitted:
         """Which flow submitted the transaction and reports its commit."""
     async def status(self) -> Committed:
         """Waits for the commit as the commit strategy says; see ``fabweave.Submitted.status``."""
+
+class ChaincodeEventStream:
+    """The events of one chaincode in ledger order, for ``async for``. It ends after
+    ``close()`` or an error it cannot recover from (raised). An async context manager that
+    closes it."""
+
+    def __aiter__(self) -> ChaincodeEventStream: ...
+    async def __anext__(self) -> ChaincodeEvent: ...
+    def ack(self, event: ChaincodeEvent | Checkpoint) -> None:
+        """Records ``event`` as processed in the stream's checkpointer (not a coroutine)."""
+    def close(self) -> None:
+        """Stops reading (not a coroutine); the iteration ends."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    @property
+    def peer(self) -> str | None:
+        """The peer the stream reads from now, while connected."""
+    @property
+    def sessions(self) -> int:
+        """How many deliver streams were opened so far (1 until a reconnection)."""
+    @property
+    def last_error(self) -> FabweaveError | None:
+        """The last error a peer's stream ended with (kept after recovering)."""
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    async def __aenter__(self) -> ChaincodeEventStream: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+class BlockEventStream:
+    """The blocks of one channel in order, for ``async for``. It ends after ``close()`` or an
+    error it cannot recover from (raised). An async context manager that closes it."""
+
+    def __aiter__(self) -> BlockEventStream: ...
+    async def __anext__(self) -> BlockEvent: ...
+    def ack(self, event: BlockEvent | Checkpoint) -> None:
+        """Records ``event`` as processed in the stream's checkpointer (not a coroutine)."""
+    def close(self) -> None:
+        """Stops reading (not a coroutine); the iteration ends."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    @property
+    def peer(self) -> str | None:
+        """The peer the stream reads from now, while connected."""
+    @property
+    def sessions(self) -> int:
+        """How many deliver streams were opened so far (1 until a reconnection)."""
+    @property
+    def last_error(self) -> FabweaveError | None:
+        """The last error a peer's stream ended with (kept after recovering)."""
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    async def __aenter__(self) -> BlockEventStream: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+class Ledger:
+    """The channel's ledger, for asyncio; see ``fabweave.Ledger``."""
+
+    @property
+    def channel(self) -> str:
+        """The channel."""
+    async def chain_info(self) -> ChainInfo:
+        """The height and the hashes of the last two blocks."""
+    async def block_by_number(self, number: int) -> dict | None:
+        """Block ``number`` decoded, or None if not found."""
+    async def block_by_hash(self, hash: bytes | str) -> dict | None:
+        """The block with this header hash (bytes or hex), decoded; None if not found."""
+    async def block_by_tx_id(self, tx_id: str) -> dict | None:
+        """The block holding transaction ``tx_id``, decoded; None if not found."""
+    async def transaction(self, tx_id: str) -> dict | None:
+        """The transaction decoded, with its validation code, or None."""
+    async def channels(self, peer: str) -> list[str]:
+        """The channels ``peer`` joined."""

@@ -500,6 +500,34 @@ impl Network {
         .into_py_api(py)
     }
 
+    /// Opens a stream of this channel's blocks (see `crate::events`): `kind` "full",
+    /// "filtered" or "with_private_data"; `start` "newest", "oldest", "next_commit", a block
+    /// number or a `Checkpoint`; `checkpoint` a checkpointer to resume from.
+    #[pyo3(signature = (*, kind="full", start=crate::events::Start::NEWEST, checkpoint=None,
+        give_up_after=None),
+        text_signature = "($self, *, kind='full', start='newest', checkpoint=None, give_up_after=None)")]
+    fn block_events(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        start: crate::events::Start,
+        checkpoint: Option<PyRef<'_, crate::events::Checkpointer>>,
+        give_up_after: Option<f64>,
+    ) -> PyResult<Py<PyAny>> {
+        crate::events::block_events(self, py, kind, start, checkpoint, give_up_after)
+    }
+
+    /// The channel's ledger (qscc and cscc queries; see `crate::ledger`).
+    #[pyo3(signature = (*, timeout=None, peers=None))]
+    fn ledger(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        peers: Option<Vec<String>>,
+    ) -> PyResult<Py<PyAny>> {
+        crate::ledger::ledger(self, py, timeout, peers)
+    }
+
     fn __repr__(&self) -> String {
         format!("<{}.Network {}>", self.api.module(), self.name)
     }
@@ -702,6 +730,30 @@ impl Contract {
     ) -> PyResult<Py<PyAny>> {
         let call = self.evaluate_builder(py, function, args, transient, peers, timeout)?;
         self.api.run(py, async move { call.await.map(Bytes) })
+    }
+
+    /// Opens a stream of the events this chaincode emits (see `crate::events`).
+    #[pyo3(signature = (*, event_name=None, start=crate::events::Start::NEWEST, checkpoint=None,
+        kind="full", give_up_after=None),
+        text_signature = "($self, *, event_name=None, start='newest', checkpoint=None, kind='full', give_up_after=None)")]
+    fn chaincode_events(
+        &self,
+        py: Python<'_>,
+        event_name: Option<String>,
+        start: crate::events::Start,
+        checkpoint: Option<PyRef<'_, crate::events::Checkpointer>>,
+        kind: &str,
+        give_up_after: Option<f64>,
+    ) -> PyResult<Py<PyAny>> {
+        crate::events::chaincode_events(
+            self,
+            py,
+            event_name,
+            start,
+            checkpoint,
+            kind,
+            give_up_after,
+        )
     }
 
     fn __repr__(&self) -> String {

@@ -22,7 +22,9 @@ use tokio::runtime::Runtime;
 mod ca;
 mod client;
 mod error;
+mod events;
 mod identity;
+mod ledger;
 mod steps;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
@@ -272,5 +274,7 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     identity::register(m)?;
     ca::register(m)?;
     steps::register(m)?;
+    events::register(m)?;
+    ledger::register(m)?;
     Ok(())
 }
