@@ -35,6 +35,9 @@ from ._fabweave import (
     TimeoutError,
     TransportError,
     connect,
+    Wallet,
+    InMemoryWallet,
+    FileWallet,
 )
 
 __all__ = [
@@ -61,4 +64,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "Wallet",
+    "InMemoryWallet",
+    "FileWallet",
 ]
