@@ -8,6 +8,9 @@ import os
 import pathlib
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
+import datetime
+import pathlib
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "Attempt",
@@ -32,10 +35,12 @@ __all__ = [
     "Enrollment",
     "FabweaveError",
     "FileCheckpointer",
+    "FileWallet",
     "Identity",
     "IdentityError",
     "IdentityInfo",
     "InMemoryCheckpointer",
+    "InMemoryWallet",
     "IndeterminateError",
     "Ledger",
     "Network",
@@ -49,6 +54,7 @@ __all__ = [
     "TimeoutError",
     "Transaction",
     "TransportError",
+    "Wallet",
     "connect",
 ]
 
@@ -116,8 +122,8 @@ def connect(
     """
 
 class Identity:
-    """An identity: MSP ID, certificate and signing key. The key stays in the native module
-    (zeroized when dropped) and never appears in ``repr()``."""
+    """An identity: MSP ID, certificate and signing key (or an external signer). The key stays
+    in the native module (zeroized when dropped) and never appears in ``repr()``."""
 
     @staticmethod
     def from_pem(
@@ -137,7 +143,8 @@ class Identity:
         *,
         passphrase: str | bytes | None = None,
     ) -> Identity:
-        """From a certificate file and a private key file (PEM)."""
+        """From a certificate file and a private key file (PEM). Raises ``IdentityError``
+        naming the file concerned."""
     @staticmethod
     def from_msp_dir(
         msp_id: str,
@@ -145,7 +152,25 @@ class Identity:
         *,
         passphrase: str | bytes | None = None,
     ) -> Identity:
-        """From an MSP folder as cryptogen or the Fabric CA client write it."""
+        """From an MSP folder as cryptogen or the Fabric CA client write it (``signcerts/``,
+        ``keystore/``)."""
+    @staticmethod
+    def from_signer(
+        msp_id: str,
+        certificate: str | bytes,
+        sign: Callable[[bytes], bytes],
+    ) -> Identity:
+        """From a certificate (PEM or DER) and an external signer such as an HSM or KMS client.
+
+        ``sign(message)`` is called whenever fabweave signs, from fabweave's threads with the
+        GIL held. The certificate's key must be ECDSA P-256; ``sign`` hashes ``message`` with
+        SHA-256 itself and must return the DER ``SEQUENCE { r, s }`` signature with a **low S**
+        (s <= n/2): Fabric rejects high-S signatures and fabweave does not normalize what
+        ``sign`` returns. An exception raised by ``sign`` becomes a ``CryptoError`` carrying its
+        type and text. Such an identity cannot be put in a wallet."""
+    def sign(self, message: str | bytes | bytearray) -> bytes:
+        """Signs ``message`` as Fabric expects (ECDSA P-256 over SHA-256, DER, low S); for an
+        identity from ``from_signer``, calls its ``sign``."""
     @property
     def msp_id(self) -> str:
         """The organization's MSP ID."""
@@ -155,6 +180,18 @@ class Identity:
     @property
     def common_name(self) -> str | None:
         """The certificate subject's common name."""
+    @property
+    def subject(self) -> str:
+        """The certificate's subject, RFC 4514 (``CN=...,OU=...,O=...``)."""
+    @property
+    def issuer(self) -> str:
+        """The certificate's issuer, RFC 4514."""
+    @property
+    def not_before(self) -> datetime.datetime:
+        """The start of the certificate's validity (UTC, timezone-aware)."""
+    @property
+    def not_after(self) -> datetime.datetime:
+        """The end of the certificate's validity (UTC, timezone-aware)."""
 
 class RetryPolicy:
     """How submits are retried: read conflicts, unreachable endorsers or orderers, and other
@@ -859,6 +896,77 @@ class Ledger:
     def channels(self, peer: str) -> list[str]:
         """The channels ``peer`` (a name or address) joined; only members of the peer's
         organization may ask."""
+class Wallet:
+    """Identities stored by label (base class of ``InMemoryWallet`` and ``FileWallet``).
+
+    A wallet keeps an MSP ID, a certificate and a private key as PEM text, so identities from
+    ``Identity.from_signer``, or loaded from an encrypted or DER key, cannot be put in one.
+    Labels are names: empty labels, ``.``, ``..`` and labels holding ``/``, ``\\`` or NUL raise
+    ``IdentityError``."""
+
+    def put(self, label: str, identity: Identity) -> None:
+        """Stores ``identity`` under ``label``, replacing any identity stored there."""
+    def get(self, label: str) -> Identity | None:
+        """The identity stored under ``label``, or ``None``. Raises ``IdentityError`` when the
+        entry does not load (e.g. wrong passphrase)."""
+    def remove(self, label: str) -> bool:
+        """Removes the identity stored under ``label``; whether there was one."""
+    def labels(self) -> list[str]:
+        """The labels, sorted."""
+    def __contains__(self, label: object) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[str]: ...
+
+class InMemoryWallet(Wallet):
+    """A wallet in memory, lost when dropped."""
+
+    def __init__(self) -> None: ...
+    def put(self, label: str, identity: Identity) -> None:
+        """See ``Wallet.put``."""
+    def get(self, label: str) -> Identity | None:
+        """See ``Wallet.get``."""
+    def remove(self, label: str) -> bool:
+        """See ``Wallet.remove``."""
+    def labels(self) -> list[str]:
+        """See ``Wallet.labels``."""
+
+class FileWallet(Wallet):
+    """A wallet in a folder, one ``<label>.id`` file per identity in fabric-network's format:
+    folders written by the Node SDK or fabweave's Rust API are read as they are, and the other
+    way round.
+
+    Without ``passphrase`` keys are written in clear, as fabric-network does. With it they are
+    written as encrypted PKCS#8 (PBKDF2-HMAC-SHA256, ``pbkdf2_iterations`` rounds: 600,000 by
+    default, at least 100,000; AES-256-CBC), which OpenSSL reads but the Node SDK cannot sign
+    with, and ``get`` decrypts them. The folder is created (mode 0700) if missing; files are
+    written atomically with mode 0600. Raises ``IdentityError``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        passphrase: str | bytes | None = None,
+        pbkdf2_iterations: int | None = None,
+    ) -> None: ...
+    def put(self, label: str, identity: Identity) -> None:
+        """See ``Wallet.put``."""
+    def get(self, label: str) -> Identity | None:
+        """See ``Wallet.get``."""
+    def remove(self, label: str) -> bool:
+        """See ``Wallet.remove``."""
+    def labels(self) -> list[str]:
+        """See ``Wallet.labels``."""
+    def path_of(self, label: str) -> pathlib.Path:
+        """The file that holds (or would hold) ``label``: ``<path>/<label>.id``."""
+    @property
+    def path(self) -> pathlib.Path:
+        """The wallet's folder."""
+    @property
+    def encrypts_keys(self) -> bool:
+        """Whether keys are written encrypted (opened with a passphrase)."""
+    @property
+    def pbkdf2_iterations(self) -> int:
+        """The PBKDF2 iteration count for keys this wallet encrypts."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

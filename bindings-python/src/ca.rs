@@ -19,7 +19,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::PyClassInitializer;
 use zeroize::Zeroizing;
 
-use crate::identity::Identity;
+use crate::identity::{Identity, Storable};
 use crate::{error, opt_seconds, pyclass_to_py, twin, Api, ToPy};
 
 // ---- Conversion of options ---------------------------------------------------------------------
@@ -850,11 +850,23 @@ impl Enrollment {
                  the client with CaClient.from_profile)",
             ));
         };
-        self.inner
+        let key = self
+            .inner
+            .private_key_pem()
+            .map(|k| zeroize::Zeroizing::new(k.to_owned()));
+        let inner = self
+            .inner
             .clone()
             .into_identity(&msp_id)
-            .map(|inner| Identity { inner })
-            .map_err(|e| error::to_py(py, e))
+            .map_err(|e| error::to_py(py, e))?;
+        // A new key's PEM lets the identity go into a wallet; a kept key is not known here.
+        let storable = match &key {
+            Some(k) => Storable::from_pem(&inner, k.as_bytes(), false),
+            None => Storable::Not(
+                "this reenrollment kept the existing key, which the enrollment does not carry;                  store the identity the key was loaded with",
+            ),
+        };
+        Ok(Identity { inner, storable })
     }
 
     /// The private key, unencrypted PKCS#8 PEM, to store it (e.g. in an MSP `keystore/`); None

@@ -26,6 +26,7 @@ mod events;
 mod identity;
 mod ledger;
 mod steps;
+mod wallet;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
 /// `fork()` (its threads stay in the parent), so a child gets a clear error instead of a hang.
@@ -276,5 +277,6 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     steps::register(m)?;
     events::register(m)?;
     ledger::register(m)?;
+    wallet::register(m)?;
     Ok(())
 }

@@ -48,6 +48,7 @@ pub struct Identity {
     signer: Arc<dyn Signer>,
     serialized: Vec<u8>,
     source: Option<PathBuf>,
+    key_source: Option<PathBuf>,
 }
 
 impl Identity {
@@ -85,6 +86,7 @@ impl Identity {
             signer,
             serialized,
             source: None,
+            key_source: None,
         })
     }
 
@@ -163,6 +165,7 @@ impl Identity {
         match Identity::new(msp_id, certificate, signer) {
             Ok(mut identity) => {
                 identity.source = Some(cert_path.to_path_buf());
+                identity.key_source = Some(key_path.to_path_buf());
                 Ok(identity)
             }
             Err(Error::Identity {
@@ -196,6 +199,13 @@ impl Identity {
     /// The certificate file the identity was loaded from, if any.
     pub fn source(&self) -> Option<&Path> {
         self.source.as_deref()
+    }
+
+    /// The private key file the identity was loaded from, if any (for [`Identity::from_msp_dir`],
+    /// the `keystore/` file that matched), e.g. to store the identity in a
+    /// [`wallet`] with [`WalletEntry::from_files`].
+    pub fn key_source(&self) -> Option<&Path> {
+        self.key_source.as_deref()
     }
 
     /// The identity as Fabric puts it in headers: a protobuf `msp.SerializedIdentity` with the
