@@ -164,10 +164,11 @@ class Identity:
 
         ``sign(message)`` is called whenever fabweave signs, from fabweave's threads with the
         GIL held. The certificate's key must be ECDSA P-256; ``sign`` hashes ``message`` with
-        SHA-256 itself and must return the DER ``SEQUENCE { r, s }`` signature with a **low S**
-        (s <= n/2): Fabric rejects high-S signatures and fabweave does not normalize what
-        ``sign`` returns. An exception raised by ``sign`` becomes a ``CryptoError`` carrying its
-        type and text. Such an identity cannot be put in a wallet."""
+        SHA-256 itself and returns the DER ``SEQUENCE { r, s }`` signature. fabweave lowers a
+        high S (Fabric accepts only s <= n/2) and verifies the signature against the
+        certificate, so a signer with the wrong key raises ``CryptoError`` before anything is
+        sent. An exception raised by ``sign`` becomes a ``CryptoError`` carrying its type and
+        text. Such an identity cannot be put in a wallet."""
     def sign(self, message: str | bytes | bytearray) -> bytes:
         """Signs ``message`` as Fabric expects (ECDSA P-256 over SHA-256, DER, low S); for an
         identity from ``from_signer``, calls its ``sign``."""
@@ -653,9 +654,9 @@ class Revocation:
 class Proposal:
     """A submit's proposal, to be signed by the holder of the client identity's key.
 
-    Sign ``bytes`` with ECDSA P-256 over SHA-256, DER-encoded, with a low S (s <= n/2: Fabric
-    refuses high-S signatures, so normalize s to n - s if needed). Then call ``endorse`` (or
-    ``evaluate``). A proposal can be used once; using it again raises ``FabweaveError``.
+    Sign ``bytes`` with ECDSA P-256 over SHA-256, DER-encoded (a high S is lowered for you), then
+    call ``endorse`` (or ``evaluate``); a signature that does not verify with the client's
+    certificate raises ``CryptoError`` before anything is sent. A proposal can be used once; using it again raises ``FabweaveError``.
     """
 
     @property

@@ -138,11 +138,26 @@ impl PythonSigner {
                 message: format!("the Python signer raised {e}"),
             })?;
         let out = out.bind(py);
-        if let Ok(b) = out.cast::<PyBytes>() {
-            return Ok(b.as_bytes().to_vec());
-        }
-        if let Ok(b) = out.cast::<PyByteArray>() {
-            return Ok(b.to_vec());
+        let signature = if let Ok(b) = out.cast::<PyBytes>() {
+            Some(b.as_bytes().to_vec())
+        } else if let Ok(b) = out.cast::<PyByteArray>() {
+            Some(b.to_vec())
+        } else {
+            None
+        };
+        if let Some(signature) = signature {
+            // Lowered S and checked against the certificate's key by sdk-core, so that a
+            // signer with the wrong key is named here rather than refused by the peers.
+            let signature = fabweave::crypto::to_low_s(&signature)?;
+            fabweave::crypto::verify(&self.public_key_der, message, &signature).map_err(|_| {
+                Error::Crypto {
+                    message: "the Python signer's signature does not verify with the \
+                              certificate's public key: it signs with another key, or not over \
+                              SHA-256 of the message given"
+                        .into(),
+                }
+            })?;
+            return Ok(signature);
         }
         let type_name = out
             .get_type()
@@ -261,10 +276,11 @@ impl Identity {
     /// for long.
     ///
     /// The certificate's key must be ECDSA P-256. `sign` hashes the message with SHA-256 itself
-    /// and returns the DER `SEQUENCE { r, s }` signature with a low S (s <= n/2): Fabric's
-    /// peers reject high-S signatures, and neither the binding nor sdk-core normalizes what
-    /// `sign` returns (fabweave's own keys sign low-S). An exception raised by `sign` becomes a
-    /// `CryptoError` holding its type and text. Such an identity cannot go into a wallet.
+    /// and returns the DER `SEQUENCE { r, s }` signature; a high S is lowered (Fabric's peers
+    /// accept only s <= n/2) and the signature is verified against the certificate, so a
+    /// signer with the wrong key raises `CryptoError` at once. An exception raised by `sign`
+    /// becomes a `CryptoError` holding its type and text. Such an identity cannot go into a
+    /// wallet.
     #[staticmethod]
     #[pyo3(signature = (msp_id, certificate, sign))]
     fn from_signer(

@@ -144,27 +144,39 @@ def test_signer_returning_a_non_bytes_value_is_a_crypto_error(network):
 
 
 @pytest.mark.parametrize("mode", ["auto", "client"])
-def test_signer_returning_garbage_is_refused_by_the_peers(network, mode):
+def test_signer_with_the_wrong_key_is_named_before_sending(network, mode):
     calls = []
+    other = fabweave.Identity.from_files(
+        network["orgs"]["org2"]["mspId"],
+        network["orgs"]["org2"]["user1"]["cert"],
+        network["orgs"]["org2"]["user1"]["key"],
+    )
 
-    def garbage(message: bytes) -> bytes:
+    def wrong_key(message: bytes) -> bytes:
         calls.append(message)
-        return b"\x30\x06\x02\x01\x01\x02\x01\x01"  # well-formed DER, but not a valid signature
+        return other.sign(message)  # a valid signature, by Org2's user
 
-    identity = external(network, garbage)
+    identity = external(network, wrong_key)
     started = time.monotonic()
     with fabweave.connect(profile_of(network, "org1"), identity=identity, mode=mode) as client:
         contract = client.network(CHANNEL).contract("kv")
-        with pytest.raises(fabweave.EndorseError) as submitted:
-            contract.submit("put", unique("py-garbage"), "v")
-        with pytest.raises(fabweave.EndorseError) as evaluated:
+        with pytest.raises(fabweave.CryptoError) as submitted:
+            contract.submit("put", unique("py-wrong-key"), "v")
+        with pytest.raises(fabweave.CryptoError) as evaluated:
             contract.evaluate("get", "x")
     assert time.monotonic() - started < 60
     assert calls
-    # fabweave sends what the signer returns; the peers' MSP check refuses the proposal.
     for err in (submitted.value, evaluated.value):
-        assert "access denied" in str(err), str(err)
-        assert err.kind == "endorse" and err.peers
+        assert "does not verify with the certificate" in str(err), str(err)
+
+
+def test_signer_returning_garbage_is_a_crypto_error(network):
+    identity = external(network, lambda message: b"\x30\x06\x02\x01\x01\x02\x01\x01")
+    with pytest.raises(fabweave.CryptoError, match="does not verify"):
+        identity.sign(b"m")
+    identity = external(network, lambda message: b"not DER at all")
+    with pytest.raises(fabweave.CryptoError, match="malformed ECDSA signature"):
+        identity.sign(b"m")
 
 
 def test_from_signer_refuses_what_is_not_a_callable(network):

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use rcgen::PublicKeyData;
 
-use fabweave::crypto::{load_private_key, same_public_key, verify, P256Signer, Signer};
+use fabweave::crypto::{load_private_key, same_public_key, to_low_s, verify, P256Signer, Signer};
 use fabweave::error::ErrorKind;
 use fabweave::identity::Certificate;
 
@@ -183,6 +183,24 @@ fn verify_rejects_a_high_s_twin_of_a_valid_signature() {
     key.verify(message, &twin).unwrap();
     let err = verify(&signer.public_key_der(), message, twin_der.as_bytes()).unwrap_err();
     assert!(err.to_string().contains("high S"), "{err}");
+}
+
+#[test]
+fn to_low_s_turns_the_high_s_twin_into_the_low_one_and_keeps_low_ones() {
+    let signer = user_signer();
+    let message = b"from an HSM";
+    let der = signer.sign(message).unwrap();
+    let sig = Signature::from_der(&der).unwrap();
+    let twin = Signature::from_scalars(sig.r(), -*sig.s()).unwrap();
+    let lowered = to_low_s(twin.to_der().as_bytes()).unwrap();
+    assert_eq!(lowered, der);
+    verify(&signer.public_key_der(), message, &lowered).unwrap();
+    assert_eq!(to_low_s(&der).unwrap(), der);
+    let err = to_low_s(b"r||s, not DER").unwrap_err();
+    assert!(
+        err.to_string().contains("malformed ECDSA signature"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -150,6 +150,20 @@ pub(crate) fn verify(public_key_der: &[u8], message: &[u8], signature: &[u8]) ->
         })
 }
 
+/// `signature` (DER ECDSA P-256) with its S in the lower half of the group order, as Fabric
+/// requires: an external signer (an HSM, a KMS, a library in another language) returns a high S
+/// about half the time, and (r, n − s) is the equally valid low-S twin.
+pub fn to_low_s(signature: &[u8]) -> Result<Vec<u8>> {
+    let parsed = Signature::from_der(signature).map_err(|_| Error::Crypto {
+        message: "malformed ECDSA signature: expected DER SEQUENCE { r, s } with P-256 scalars                   (a signer returning raw r‖s must DER-encode it)"
+            .into(),
+    })?;
+    Ok(match parsed.normalize_s() {
+        Some(low) => low.to_der().as_bytes().to_vec(),
+        None => signature.to_vec(),
+    })
+}
+
 /// A P-256 SubjectPublicKeyInfo re-encoded with an uncompressed point, or `None` if `der` is
 /// not one.
 pub(crate) fn normalized_spki(der: &[u8]) -> Option<Vec<u8>> {

@@ -34,7 +34,7 @@ use std::fmt;
 
 use sha2::Digest;
 
-pub use ecdsa_p256::P256Signer;
+pub use ecdsa_p256::{to_low_s, P256Signer};
 pub use gm::{sm3, verify_sm2, verify_sm2_with, z_a, Sm2Digest, Sm2Signer, DEFAULT_DISTID};
 pub use keys::load_private_key;
 pub use suite::CryptoSuite;

@@ -36,6 +36,9 @@ impl Proposal {
     /// Evaluates the signed proposal on one peer, as `Contract::evaluate` would.
     pub async fn evaluate(self, signature: Vec<u8>) -> Result<Vec<u8>> {
         let inner = self.call.spec.contract.inner();
+        let signature = inner
+            .identity
+            .accept_signature(self.unsigned.bytes(), signature)?;
         let signed = self.unsigned.signed(signature);
         inner
             .evaluate_via(
@@ -54,6 +57,9 @@ impl Proposal {
     /// endorsements.
     pub async fn endorse(self, signature: Vec<u8>) -> Result<Transaction> {
         let inner = self.call.spec.contract.inner();
+        let signature = inner
+            .identity
+            .accept_signature(self.unsigned.bytes(), signature)?;
         let signed = self.unsigned.signed(signature);
         let (endorsed, gateway) = inner
             .endorse_via(
@@ -123,6 +129,9 @@ impl Transaction {
         let inner = self.call.spec.contract.inner();
         let channel = &self.call.spec.contract.network.channel;
         let tx_id = self.unsigned.tx_id().to_owned();
+        let signature = inner
+            .identity
+            .accept_signature(self.unsigned.bytes(), signature)?;
         let envelope = self.unsigned.signed(signature);
         let (registrations, gateway) = match &self.gateway {
             Some(peer) => {

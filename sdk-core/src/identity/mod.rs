@@ -219,6 +219,29 @@ impl Identity {
         self.signer.sign(message)
     }
 
+    /// Takes a signature of `message` made outside fabweave (step-by-step signing, an HSM or
+    /// another language's library) in the form Fabric accepts: for a P-256 certificate the S
+    /// is lowered if needed (see [`crate::crypto::to_low_s`]) and the signature is verified
+    /// against the certificate, so that a signature by another key or over other bytes is
+    /// refused here, naming the cause, instead of as a peer's bare "access denied". SM2
+    /// signatures are passed on as given (their digest depends on the crypto suite).
+    pub fn accept_signature(&self, message: &[u8], signature: Vec<u8>) -> Result<Vec<u8>> {
+        if !self.certificate.is_p256() {
+            return Ok(signature);
+        }
+        let signature = crate::crypto::to_low_s(&signature)?;
+        self.certificate
+            .verify_signature(message, &signature)
+            .map_err(|_| Error::Crypto {
+                message: format!(
+                    "the signature does not verify with the certificate of {} ({}): it was made                      with another key, or over other bytes than those given to sign",
+                    self.msp_id,
+                    self.certificate.subject()
+                ),
+            })?;
+        Ok(signature)
+    }
+
     /// Checks that the certificate is valid at `now` (usually `SystemTime::now()`).
     ///
     /// Constructors do not check validity, so that expired identities can still be inspected;
