@@ -12,7 +12,6 @@ use fabweave::ca::{
     RegistrationRequest, Revocation as CoreRevocation, RevocationRequest,
 };
 use fabweave::config::Profile;
-use fabweave::{ConfigProblem, Error};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -225,61 +224,12 @@ fn with_timeouts(
 }
 
 /// A profile error at `key` of `file`.
-fn profile_error(file: &Path, key: String, problem: ConfigProblem) -> Error {
-    Error::Config {
-        file: Some(file.to_path_buf()),
-        key: Some(key),
-        position: None,
-        problem,
-    }
-}
-
 /// The sdk-core client for CA `ca` of the profile at `path` (the client organization's first
 /// CA when `None`), and the MSP ID of the organization that lists it.
 fn profile_ca(path: &Path, ca: Option<String>) -> fabweave::Result<(ca::CaClient, Option<String>)> {
     let profile = Profile::load(path)?;
-    let name = match ca {
-        Some(name) => name,
-        None => {
-            let org = profile.client_organization().ok_or_else(|| {
-                profile_error(
-                    path,
-                    "client.organization".into(),
-                    ConfigProblem::MissingKey,
-                )
-            })?;
-            org.certificate_authorities
-                .first()
-                .cloned()
-                .ok_or_else(|| {
-                    profile_error(
-                        path,
-                        format!("organizations.{}.certificateAuthorities", org.name),
-                        ConfigProblem::MissingKey,
-                    )
-                })?
-        }
-    };
-    let entry = profile.certificate_authority(&name).ok_or_else(|| {
-        profile_error(
-            path,
-            "certificateAuthorities".into(),
-            ConfigProblem::Undefined {
-                what: "certificate authority",
-                name: name.clone(),
-            },
-        )
-    })?;
-    let msp_id = profile
-        .organizations
-        .iter()
-        .find(|o| {
-            o.certificate_authorities
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(&entry.name))
-        })
-        .map(|o| o.msp_id.clone());
-    Ok((ca::CaClient::new(entry)?, msp_id))
+    let (entry, msp_id) = profile.ca_for(ca.as_deref())?;
+    Ok((ca::CaClient::new(entry)?, msp_id.map(str::to_owned)))
 }
 
 // ---- The client ----------------------------------------------------------------------------

@@ -192,6 +192,16 @@ fn check_ccp(p: &Profile) {
     assert_eq!(ca.ca_name.as_deref(), Some("ca-shop"));
     assert_eq!(ca.tls_ca_certs.len(), 1);
     assert_eq!(ca.verify, Some(false));
+    // The CA to enroll with: the client organization's first, or one by name.
+    let (first, msp) = p.ca_for(None).unwrap();
+    assert_eq!(
+        (first.name.as_str(), msp),
+        ("ca.shop.test", Some("ShopMSP"))
+    );
+    let (named, _) = p.ca_for(Some("CA.SHOP.TEST")).unwrap();
+    assert_eq!(named.name, "ca.shop.test");
+    let err = p.ca_for(Some("ca.nowhere")).unwrap_err().to_string();
+    assert!(err.contains("ca.nowhere"), "{err}");
     assert!(p.channels.is_empty() && p.orderers.is_empty());
     // No channels section: a channel takes every peer with every role.
     let ch = p.channel("mychannel");

@@ -215,6 +215,52 @@ impl Profile {
             .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
+    /// The certificate authority to enroll with: `name`, or the client organization's first
+    /// CA when `None`; with the MSP ID of the organization that lists it (if one does).
+    /// Errors name the profile key to fix: no client organization, an organization without
+    /// CAs, an unknown CA name.
+    pub fn ca_for(&self, name: Option<&str>) -> Result<(&CertificateAuthority, Option<&str>)> {
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let org = self.client_organization().ok_or_else(|| {
+                    Error::config("client.organization", ConfigProblem::MissingKey)
+                        .in_file_opt(self.source.as_deref())
+                })?;
+                org.certificate_authorities
+                    .first()
+                    .map(String::as_str)
+                    .ok_or_else(|| {
+                        Error::config(
+                            format!("organizations.{}.certificateAuthorities", org.name),
+                            ConfigProblem::MissingKey,
+                        )
+                        .in_file_opt(self.source.as_deref())
+                    })?
+            }
+        };
+        let ca = self.certificate_authority(name).ok_or_else(|| {
+            Error::config(
+                "certificateAuthorities",
+                ConfigProblem::Undefined {
+                    what: "certificate authority",
+                    name: name.to_owned(),
+                },
+            )
+            .in_file_opt(self.source.as_deref())
+        })?;
+        let msp_id = self
+            .organizations
+            .iter()
+            .find(|o| {
+                o.certificate_authorities
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&ca.name))
+            })
+            .map(|o| o.msp_id.as_str());
+        Ok((ca, msp_id))
+    }
+
     /// A channel by name; a channel the profile does not list takes `channels._default`'s
     /// peers and orderers, and, failing that, every peer and orderer of the profile.
     pub fn channel(&self, name: &str) -> Channel {
