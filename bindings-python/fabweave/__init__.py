@@ -36,6 +36,7 @@ from ._fabweave import (
     TransportError,
     connect,
 )
+from ._fabweave import flush_logs, refresh_log_level
 
 __all__ = [
     "Identity",
@@ -61,4 +62,6 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "flush_logs",
+    "refresh_log_level",
 ]

@@ -32,6 +32,8 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "connect",
+    "flush_logs",
+    "refresh_log_level",
 ]
 
 Arg = str | bytes | bytearray
@@ -306,6 +308,21 @@ class ChaincodeEvent:
     @property
     def payload(self) -> bytes:
         """The event's payload (empty when read from filtered blocks)."""
+
+# Logging: sdk-core's events reach Python's ``logging`` by themselves, as records of the
+# logger "fabweave" and its children ("fabweave.flow.calls" for Rust target
+# "fabweave::flow::calls"), with the event's fields in ``record.fabweave_fields``.
+
+def flush_logs(timeout: float = 5.0) -> bool:
+    """Waits until every log record fabweave emitted before this call was handed to
+    ``logging`` (records reach ``logging`` from a background thread, shortly after the
+    event). False if that took longer than ``timeout`` seconds."""
+
+def refresh_log_level() -> None:
+    """Re-reads the levels of the ``fabweave`` loggers. Changes made with ``setLevel``,
+    ``logging.disable`` or ``logging.config`` are noticed by themselves; call this after
+    changing levels another way (such as assigning ``Logger.level``). Python's own cache of
+    enabled levels is cleared as well, as ``setLevel`` would."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

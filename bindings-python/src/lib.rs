@@ -22,6 +22,7 @@ use tokio::runtime::Runtime;
 mod client;
 mod error;
 mod identity;
+mod logs;
 
 /// The runtime every call runs on, and the process that made it: a runtime does not survive
 /// `fork()` (its threads stay in the parent), so a child gets a clear error instead of a hang.
@@ -268,5 +269,6 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     client::register(m)?;
     identity::register(m)?;
+    logs::register(m)?;
     Ok(())
 }
