@@ -55,6 +55,8 @@ from ._fabweave import (
     TransportError,
     Wallet,
     connect,
+    flush_logs,
+    refresh_log_level,
 )
 
 __all__ = [
@@ -101,4 +103,6 @@ __all__ = [
     "TransportError",
     "Wallet",
     "connect",
+    "flush_logs",
+    "refresh_log_level",
 ]

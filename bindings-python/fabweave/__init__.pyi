@@ -4,13 +4,12 @@ Checked against the native module by tests/test_stubs.py.
 """
 
 import builtins
+import datetime
 import os
 import pathlib
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Literal, Mapping, Sequence
-import datetime
-import pathlib
-from collections.abc import Callable, Iterator
 
 __all__ = [
     "Attempt",
@@ -56,6 +55,8 @@ __all__ = [
     "TransportError",
     "Wallet",
     "connect",
+    "flush_logs",
+    "refresh_log_level",
 ]
 
 
@@ -968,6 +969,20 @@ class FileWallet(Wallet):
     @property
     def pbkdf2_iterations(self) -> int:
         """The PBKDF2 iteration count for keys this wallet encrypts."""
+# Logging: sdk-core's events reach Python's ``logging`` by themselves, as records of the
+# logger "fabweave" and its children ("fabweave.flow.calls" for Rust target
+# "fabweave::flow::calls"), with the event's fields in ``record.fabweave_fields``.
+
+def flush_logs(timeout: float = 5.0) -> bool:
+    """Waits until every log record fabweave emitted before this call was handed to
+    ``logging`` (records reach ``logging`` from a background thread, shortly after the
+    event). False if that took longer than ``timeout`` seconds."""
+
+def refresh_log_level() -> None:
+    """Re-reads the levels of the ``fabweave`` loggers. Changes made with ``setLevel``,
+    ``logging.disable`` or ``logging.config`` are noticed by themselves; call this after
+    changing levels another way (such as assigning ``Logger.level``). Python's own cache of
+    enabled levels is cleared as well, as ``setLevel`` would."""
 
 class FabweaveError(Exception):
     """Base class of every fabweave error."""

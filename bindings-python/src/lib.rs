@@ -25,6 +25,7 @@ mod error;
 mod events;
 mod identity;
 mod ledger;
+mod logs;
 mod steps;
 mod wallet;
 
@@ -278,5 +279,6 @@ fn _fabweave(m: &Bound<'_, PyModule>) -> PyResult<()> {
     events::register(m)?;
     ledger::register(m)?;
     wallet::register(m)?;
+    logs::register(m)?;
     Ok(())
 }

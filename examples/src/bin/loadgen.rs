@@ -22,6 +22,10 @@
 //!   their commit before any waits; the peak `VmRSS` (sampled every 5 ms) minus the baseline.
 //! - `stages` (only when asked): where the submit→commit time goes at concurrency 1, with the
 //!   step-by-step API (the same calls `submit().await` makes): median time of each stage.
+//! - `single` (only when asked): the first workload (`kv_or`, one endorsement) alone, at
+//!   `--concurrency` (64) for `--count` (2000) transactions after the usual warm-up; ends with
+//!   one `single:` line of `key=value`s for scripts (`bindings-python/bench/compare.py` runs the
+//!   same workload from Python).
 //! - `contention` (only when asked): `--contention-calls` (1,000) `increment`s on 4 keys of
 //!   `--or-chaincode` from 64 workers, every call retried on read conflicts until it commits;
 //!   once with plain retries, once with hot-key scheduling, in one run: committed increments
@@ -30,7 +34,8 @@
 //! Options: `--base PORT` (the network's base port, default 27000, for the default profile path
 //! `.net/PORT/profiles/org1/bcs/org1-user-sdk-config.yaml`), `--profile PATH`, `--user User1`,
 //! `--channel mychannel`, `--or-chaincode kv_or`, `--chaincode kv`, `--org Org1MSP`,
-//! `--only throughput|memory|stages|contention`, `--contention-calls 1000`, `--counts 40,800,2000` (for c = 1, 16, 64),
+//! `--only throughput|memory|stages|contention|single`, `--concurrency 64`, `--count 2000` (for
+//! `single`), `--contention-calls 1000`, `--counts 40,800,2000` (for c = 1, 16, 64),
 //! `--memory-tx 10000`, `--endorse-limit 1000`, `--strategy PREFER_MSPID_SCOPE_ALLFORTX`,
 //! `--batch-timeout-ms 250`, `--no-verify` (the client does not verify endorsement signatures; the
 //! committing peers still do).
@@ -60,6 +65,8 @@ struct Args {
     chaincode: String,
     org: String,
     only: Option<String>,
+    concurrency: usize,
+    count: usize,
     contention_calls: usize,
     counts: [usize; 3],
     memory_tx: usize,
@@ -72,7 +79,7 @@ struct Args {
 fn usage() -> &'static str {
     "usage: loadgen [--base PORT | --profile PATH] [--user NAME] [--channel NAME] \
      [--or-chaincode NAME] [--chaincode NAME] [--org MSPID] \
-     [--only throughput|memory|stages|contention] [--contention-calls N] [--counts N1,N16,N64] [--memory-tx N] [--endorse-limit N] [--strategy NAME] \
+     [--only throughput|memory|stages|contention|single] [--concurrency C] [--count N] [--contention-calls N] [--counts N1,N16,N64] [--memory-tx N] [--endorse-limit N] [--strategy NAME] \
      [--batch-timeout-ms MS] [--no-verify]"
 }
 
@@ -87,6 +94,8 @@ fn parse_args() -> Result<Args, String> {
         chaincode: "kv".into(),
         org: "Org1MSP".into(),
         only: None,
+        concurrency: 64,
+        count: 2000,
         contention_calls: 1000,
         counts: [40, 800, 2000],
         memory_tx: 10_000,
@@ -120,10 +129,12 @@ fn parse_args() -> Result<Args, String> {
             "--chaincode" => a.chaincode = value,
             "--org" => a.org = value,
             "--only" => match value.as_str() {
-                "throughput" | "memory" | "stages" | "contention" => a.only = Some(value),
+                "throughput" | "memory" | "stages" | "contention" | "single" => {
+                    a.only = Some(value)
+                }
                 other => {
                     return Err(format!(
-                        "--only: throughput, memory, stages or contention, not '{other}'"
+                        "--only: throughput, memory, stages, contention or single, not '{other}'"
                     ))
                 }
             },
@@ -134,6 +145,8 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "--counts: three numbers, for c = 1, 16, 64".to_owned())?;
             }
             "--memory-tx" => a.memory_tx = number(&value)?,
+            "--concurrency" => a.concurrency = number(&value)?.max(1),
+            "--count" => a.count = number(&value)?.max(1),
             "--contention-calls" => a.contention_calls = number(&value)?.max(1),
             "--endorse-limit" => a.endorse_limit = number(&value)?.max(1),
             "--strategy" => {
@@ -638,6 +651,32 @@ async fn run(args: Args) -> Result<(), fabweave::Error> {
                 runs.push(r);
             }
         }
+    }
+
+    if args.only.as_deref() == Some("single") {
+        let warm = run_load(&one, 16, 64).await;
+        println!(
+            "warm-up {}: {}/{} committed",
+            one.label,
+            warm.ok(),
+            warm.sent
+        );
+        print_errors(&warm.errors);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let r = run_load(&one, args.concurrency, args.count).await;
+        print_errors(&r.errors);
+        println!(
+            "single: committed={} sent={} concurrency={} wall_s={:.3} tx_per_s={:.2} \
+             cpu_ms_per_tx={:.4} p50_ms={:.1} p99_ms={:.1}",
+            r.ok(),
+            r.sent,
+            r.concurrency,
+            r.wall.as_secs_f64(),
+            r.tps(),
+            r.cpu_ms_per_tx(),
+            r.percentile_ms(0.50),
+            r.percentile_ms(0.99)
+        );
     }
 
     if args.only.as_deref() == Some("contention") {
