@@ -56,3 +56,20 @@ def network():
 def profile_of(manifest: dict, org: str) -> str:
     """The path of `org`'s BCS-style user profile."""
     return manifest["orgs"][org]["profiles"]["bcsUser"]
+
+
+def pytest_configure(config):
+    # Scenarios of the one list in tests/scenarios.json (checked by test_scenario_list.py).
+    config.addinivalue_line(
+        "markers", "scenario(id): runs the scenario `id` of tests/scenarios.json"
+    )
+
+
+def net_command(*args: str) -> subprocess.CompletedProcess:
+    """`tests/network/net --base BASE ARGS` on the session's network (e.g. "stop", "peer0.org1")."""
+    return _net(*args)
+
+
+def node_pid(node: str) -> int:
+    """The PID of a running node of the session's network."""
+    return int((REPO / ".net" / str(BASE) / "run" / f"{node}.pid").read_text().strip())

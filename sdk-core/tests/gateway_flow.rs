@@ -40,6 +40,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
         }
     }
 
+    // scenario: auto_picks_the_gateway
     // Auto picks the Gateway where the peer offers it.
     let auto = client(&net, "org1", Mode::Auto).await;
     assert_eq!(auto.mode(), Mode::Auto);
@@ -58,6 +59,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
         .unwrap();
     assert_eq!(auto.last_via(), Some(Via::Client));
 
+    // scenario: gateway_endorsers_named
     // The Gateway's endorsers are known by name, with their organizations.
     let gw = client(&net, "org1", Mode::Gateway).await;
     let kv_and = gw.network("mychannel").contract("kv_and");
@@ -72,6 +74,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
         done.endorsers()
     );
 
+    // scenario: gateway_chaincode_error_details
     // A chaincode error comes back with the Gateway's per-peer details.
     let err = gw
         .network("mychannel")
@@ -93,6 +96,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
         other => panic!("{other:?}"),
     }
 
+    // scenario: gateway_conflicts_retried
     // Read conflicts are retried as new transactions through the Gateway: many callers
     // increment one key; the counter equals the number of submits that succeeded, and each of
     // those committed exactly one of its attempts.
@@ -141,6 +145,7 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
 async fn auto_uses_the_client_flow_where_there_is_no_gateway() {
     let net = TestNetwork::up(25600, &["--no-gateway"]);
 
+    // scenario: auto_without_gateway_uses_client
     let auto = client(&net, "org1", Mode::Auto).await;
     let kv = auto.network("mychannel").contract("kv");
     let done = kv.submit("put").args(["auto", "c"]).await.unwrap();
@@ -152,6 +157,7 @@ async fn auto_uses_the_client_flow_where_there_is_no_gateway() {
     let done = kv.submit("put").args(["auto", "d"]).await.unwrap();
     assert_eq!(done.via(), Via::Client);
 
+    // scenario: forced_gateway_without_gateway_fails
     // Forced Gateway mode says what is wrong and what to do, for submits and evaluates.
     let gw = client(&net, "org1", Mode::Gateway).await;
     let kv = gw.network("mychannel").contract("kv");

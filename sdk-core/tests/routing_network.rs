@@ -101,6 +101,7 @@ async fn scenarios(net: &TestNetwork) {
     let ch2 = org2.network("mychannel");
     wait_discovered(&ch1, 4).await;
 
+    // scenario: discovery_reports_the_channel
     // Discovery reports every peer and orderer, with heights.
     let view = ch1.view().await;
     assert_eq!(view.peers.len(), 4, "{view:#?}");
@@ -108,6 +109,7 @@ async fn scenarios(net: &TestNetwork) {
     assert_eq!(view.orderers.len(), 3, "{:#?}", view.orderers);
     assert!(view.config.is_some());
 
+    // scenario: and_policy_endorsed_by_both_orgs
     // AND policy: endorsements from both organizations.
     let done = ch1
         .contract("kv_and")
@@ -118,6 +120,7 @@ async fn scenarios(net: &TestNetwork) {
     assert_eq!(msps(&done), ["Org1MSP", "Org2MSP"].map(String::from).into());
     assert_eq!(done.endorsers().len(), 2);
 
+    // scenario: or_policy_endorsed_by_own_org
     // OR policy: one endorsement, from the client's own organization.
     for (ch, own) in [(&ch1, "Org1MSP"), (&ch2, "Org2MSP")] {
         let done = ch
@@ -130,6 +133,7 @@ async fn scenarios(net: &TestNetwork) {
         assert_eq!(done.endorsers()[0].msp_id, own);
     }
 
+    // scenario: private_data_endorsed_by_collection_members
     // A private-data put on the Org1-only collection, by an Org2 client: endorsed by Org1 peers
     // only (the collection's members, not the client's own organization), and committed.
     let done = ch2
@@ -150,6 +154,7 @@ async fn scenarios(net: &TestNetwork) {
         .unwrap();
     assert_eq!(got, b"s3cret");
 
+    // scenario: single_peer_profile_discovers_the_rest
     // A profile that names a single Org1 peer (no orderers, no channels, no client TLS pair)
     // reaches everything else through discovery.
     let single = ccp_variant(net, "single-peer", |doc| {
@@ -179,6 +184,7 @@ async fn scenarios(net: &TestNetwork) {
     assert_eq!(view.peers.len(), 4, "{view:#?}");
     assert_eq!(view.orderers.len(), 3);
 
+    // scenario: static_plan_from_caller_policy
     // Discovery off, policy given by the caller: the static plan satisfies AND and OR.
     let profile = Profile::load(profile_path(net, "org1", "bcsUser")).unwrap();
     let offline = Client::builder(profile)
@@ -211,6 +217,7 @@ async fn scenarios(net: &TestNetwork) {
     assert_eq!(done.endorsers()[0].msp_id, "Org1MSP");
     assert!(!och.view().await.peers.iter().any(|p| p.discovered));
 
+    // scenario: static_plan_from_profile_policy
     // ... and a policy given by the profile (channels.<ch>.endorsementPolicies).
     let with_policy = ccp_variant(net, "with-policy", |doc| {
         let o1 = doc["peers"]["peer0.org1.example.com"].clone();
@@ -281,6 +288,7 @@ async fn scenarios(net: &TestNetwork) {
         .unwrap();
     assert_eq!(msps(&done), ["Org1MSP", "Org2MSP"].map(String::from).into());
 
+    // scenario: failover_when_peers_stop
     // One peer of each organization stopped: submissions keep committing, on the other peers.
     let kv = ch1.contract("kv");
     let down = ["peer0.org1", "peer0.org2"];
@@ -326,6 +334,7 @@ async fn scenarios(net: &TestNetwork) {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    // scenario: org_down_fails_fast
     // Every Org2 peer stopped: an AND-policy submit fails fast, naming Org2's group and each
     // of its peers' errors. First the restarted peers' state must have spread through gossip,
     // so that discovery's layouts (fetched now, and cached) list both Org2 peers again.

@@ -137,6 +137,7 @@ async fn scenarios(net: &TestNetwork) {
     let ch = org1.network("mychannel");
     let kv = ch.contract("kv_or");
 
+    // scenario: contended_increments_add_up
     // 64 at a time on 4 keys, 1,000 calls: all succeed, the counters add up exactly.
     for (label, contract, prefix) in [
         ("plain retry", kv.clone(), "plain"),
@@ -159,6 +160,7 @@ async fn scenarios(net: &TestNetwork) {
         assert!(attempts >= 1000);
     }
 
+    // scenario: errors_not_retried
     // Not retried: a chaincode error, an endorsement policy failure.
     let err = kv.submit("fail").arg("boom").await.unwrap_err();
     match &err {
@@ -177,6 +179,7 @@ async fn scenarios(net: &TestNetwork) {
         other => panic!("expected a plain commit error, got {other:?}"),
     }
 
+    // scenario: commit_wait_cut_settled_from_ledger
     // Commit waiting cut after the broadcast: the client's own peers (the event sources of
     // the MSPID scope) hang; the outcome comes from the other organization's ledger.
     let strategy = CommitStrategy::MspidScopeAllForTx;
@@ -219,6 +222,7 @@ async fn scenarios(net: &TestNetwork) {
         assert_eq!(kv2.evaluate("get").arg(key).await.unwrap(), b"1", "{key}");
     }
 
+    // scenario: in_doubt_transaction_not_resent
     // Every orderer hangs after taking the transaction: its fate is unknown, and it can still
     // be ordered (nothing it read has changed), so it is not sent again.
     let frozen = Frozen::nodes(net, &["orderer0", "orderer1", "orderer2"]);

@@ -32,6 +32,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
     let ch1 = org1.network("mychannel");
     let ch2 = org2.network("mychannel");
 
+    // scenario: submit_evaluate_every_policy
     // Submit and evaluate under all three names and policies; read back from the other org.
     for name in ["kv", "kv_or", "kv_and"] {
         let key = format!("flow-{name}");
@@ -54,6 +55,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         assert_eq!(org2.last_via(), Some(via));
     }
 
+    // scenario: endorsing_orgs_or_commits
     // Endorsing organizations chosen by the caller: kv_or with Org2 alone commits; kv_and with
     // Org1 alone is ordered but invalid.
     let done = ch1
@@ -64,6 +66,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         .await
         .unwrap();
     assert!(done.block_number() > 0);
+    // scenario: endorsing_orgs_and_policy_failure
     let err = ch1
         .contract("kv_and")
         .submit("put")
@@ -85,6 +88,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         other => panic!("{other:?}"),
     }
 
+    // scenario: private_data_org1_collection
     // Private data through transient fields, both collections.
     let kv_or = ch1.contract("kv_or");
     kv_or
@@ -102,6 +106,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
             .unwrap(),
         b"s1"
     );
+    // scenario: private_data_shared_collection
     let kv = ch1.contract("kv");
     kv.submit("putPrivate")
         .args(["shared", "both"])
@@ -118,6 +123,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         b"s2"
     );
 
+    // scenario: chaincode_event_with_commit
     // The chaincode event comes back with the committed transaction, payload included.
     let done = kv
         .submit("event")
@@ -131,6 +137,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
 
     assert_eq!(done.via(), via);
 
+    // scenario: chaincode_error_on_submit
     // A chaincode error is an endorse error carrying the peer's message.
     let err = kv
         .submit("fail")
@@ -145,9 +152,11 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
             .any(|p| p.status == 500 && p.message.contains("a9"))),
         other => panic!("{other:?}"),
     }
+    // scenario: chaincode_error_on_evaluate
     let err = kv.evaluate("fail").arg("no such asset").await.unwrap_err();
     assert!(err.to_string().contains("no such asset"), "{err}");
 
+    // scenario: concurrent_increments_without_retry
     // Concurrent increments of one key without retries: some commit, the others end
     // MVCC_READ_CONFLICT, and the counter equals the number committed.
     let tasks: Vec<_> = (0..4)
@@ -173,6 +182,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         .await
         .unwrap();
     assert_eq!(String::from_utf8(counter).unwrap(), ok.to_string());
+    // scenario: concurrent_increments_retried_commit_once
     // With the default retry policy every one of them commits, each exactly once.
     let tasks: Vec<_> = (0..4)
         .map(|_| {
@@ -197,6 +207,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         .unwrap();
     assert_eq!(counter, b"4");
 
+    // scenario: endorse_stage_deadline
     // A stage deadline: the chaincode sleeps longer than the endorse timeout.
     let started = Instant::now();
     let err = kv_or
@@ -212,6 +223,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
     assert!(err.to_string().contains("endorse"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));
 
+    // scenario: commit_strategy_none_returns_when_ordered
     // The NONE strategy returns once ordered.
     let done = kv_or
         .submit("put")
@@ -221,6 +233,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         .unwrap();
     assert!(!done.is_confirmed());
 
+    // scenario: thousand_concurrent_submits
     // 1,000 transactions at once: every one ends, committed or with a typed error, within the
     // deadlines; and every one reported committed is on the ledger.
     let started = Instant::now();
@@ -274,6 +287,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         started.elapsed()
     );
 
+    // scenario: orderer_stopped_submits_continue
     // One orderer stopped: submissions keep committing through the others. Client-side only:
     // through the Gateway, choosing the orderer is the peer's job, and a Fabric Gateway that
     // picks the stopped one waits up to its broadcast timeout (30 s), past our submit
@@ -292,6 +306,7 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
         assert!(out.status.success());
     }
 
+    // scenario: own_peer_down_default_strategy_returns
     // One of our organization's peers down: the default ALL strategy still returns the commit
     // the other peer confirmed, after a bounded grace, instead of timing out.
     assert!(net.net(&["stop", "peer1.org1"]).status.success());
