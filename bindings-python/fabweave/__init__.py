@@ -11,6 +11,8 @@ connection profiles in JSON or YAML), then submit and evaluate transactions::
 ``fabweave.aio`` has the same calls as coroutines.
 """
 
+import logging as _logging
+
 from ._fabweave import (
     Attempt,
     BlockEvent,
@@ -106,3 +108,7 @@ __all__ = [
     "flush_logs",
     "refresh_log_level",
 ]
+
+# A library's logger gets a NullHandler (Python's logging convention): fabweave's records reach
+# the handlers the application configures, and nothing is printed when it configures none.
+_logging.getLogger("fabweave").addHandler(_logging.NullHandler())

@@ -65,6 +65,9 @@ Arg = str | bytes | bytearray
 
 Mode = Literal["auto", "gateway", "client"]
 
+ChannelView = dict[str, list[dict[str, object]] | list[str]]
+"""``Network.view()``: ``{"peers": [...], "orderers": [...], "msps": [...]}``."""
+
 CommitStrategy = Literal[
     "MSPID_SCOPE_ANYFORTX",
     "MSPID_SCOPE_ALLFORTX",
@@ -255,8 +258,26 @@ class Network:
     @property
     def name(self) -> str:
         """The channel's name."""
-    def contract(self, name: str) -> Contract:
-        """A chaincode on this channel."""
+    def contract(
+        self,
+        name: str,
+        *,
+        hot_key_scheduling: bool = False,
+        endorsement_policy: str | None = None,
+    ) -> Contract:
+        """A chaincode on this channel.
+
+        ``hot_key_scheduling=True`` sends submits whose transactions touch the same keys one
+        after another (learned from their read/write sets) instead of racing into read
+        conflicts. ``endorsement_policy`` (Fabric's text form, e.g.
+        ``"AND('Org1MSP.peer', 'Org2MSP.peer')"``) plans endorsements where discovery is off or
+        no peer answers it; a malformed policy raises ``ProfileError``."""
+    def view(self) -> ChannelView:
+        """What the client knows of the channel, from the profile and (once asked) discovery:
+        ``peers`` (dicts with name, msp_id, address, height, chaincodes, discovered),
+        ``orderers`` (name, address) and ``msps`` (empty until discovery answered)."""
+    def refresh(self) -> ChannelView:
+        """Asks discovery again now and returns the new view (see ``view``)."""
     def block_events(
         self,
         *,

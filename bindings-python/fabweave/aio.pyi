@@ -11,6 +11,7 @@ from . import (
     BlockKind,
     CaInfo,
     ChainInfo,
+    ChannelView,
     ChaincodeEvent,
     Checkpoint,
     Checkpointer,
@@ -95,8 +96,26 @@ class Network:
     @property
     def name(self) -> str:
         """The channel's name."""
-    def contract(self, name: str) -> Contract:
-        """A chaincode on this channel."""
+    def contract(
+        self,
+        name: str,
+        *,
+        hot_key_scheduling: bool = False,
+        endorsement_policy: str | None = None,
+    ) -> Contract:
+        """A chaincode on this channel.
+
+        ``hot_key_scheduling=True`` sends submits whose transactions touch the same keys one
+        after another (learned from their read/write sets) instead of racing into read
+        conflicts. ``endorsement_policy`` (Fabric's text form, e.g.
+        ``"AND('Org1MSP.peer', 'Org2MSP.peer')"``) plans endorsements where discovery is off or
+        no peer answers it; a malformed policy raises ``ProfileError``."""
+    async def view(self) -> ChannelView:
+        """What the client knows of the channel, from the profile and (once asked) discovery:
+        ``peers`` (dicts with name, msp_id, address, height, chaincodes, discovered),
+        ``orderers`` (name, address) and ``msps`` (empty until discovery answered)."""
+    async def refresh(self) -> ChannelView:
+        """Asks discovery again now and returns the new view (see ``view``)."""
     async def block_events(
         self,
         *,

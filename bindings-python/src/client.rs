@@ -11,6 +11,7 @@ use fabweave::flow::{
     self, AttemptOutcome, CommitStrategy, Deadlines, Mode, QueryStrategy, RetryPolicy as CoreRetry,
     Via,
 };
+use fabweave::routing::policy::SignaturePolicy;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -488,13 +489,45 @@ impl Network {
         &self.name
     }
 
-    /// A chaincode on this channel.
-    fn contract(&self, py: Python<'_>, name: String) -> PyResult<Py<PyAny>> {
+    /// What the client knows of the channel (from the profile and, once asked, discovery): a
+    /// dict with `peers` (name, msp_id, address, height, chaincodes, discovered), `orderers`
+    /// (name, address) and `msps` (the channel's MSP IDs; empty until discovery answered).
+    fn view(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let network = self.core(py)?;
+        self.api
+            .run(py, async move { Ok(View(network.view().await)) })
+    }
+
+    /// Asks discovery again now (rather than when the cached answer ages out) and returns the
+    /// new view, as `view()` does.
+    fn refresh(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let network = self.core(py)?;
+        self.api
+            .run(py, async move { Ok(View(network.refresh().await)) })
+    }
+
+    /// A chaincode on this channel. `hot_key_scheduling=True` sends submits that touch the
+    /// same keys one after another instead of racing into read conflicts;
+    /// `endorsement_policy` (e.g. `"AND('Org1MSP.peer','Org2MSP.peer')"`) plans endorsements
+    /// where discovery is off or no peer answers it.
+    #[pyo3(signature = (name, *, hot_key_scheduling=false, endorsement_policy=None))]
+    fn contract(
+        &self,
+        py: Python<'_>,
+        name: String,
+        hot_key_scheduling: bool,
+        endorsement_policy: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
         self.shared.get(py)?;
+        let endorsement_policy = endorsement_policy
+            .map(|text| SignaturePolicy::parse(text).map_err(|e| error::to_py(py, e)))
+            .transpose()?;
         Contract {
             shared: self.shared.clone(),
             channel: self.name.clone(),
             name,
+            hot_key_scheduling,
+            endorsement_policy,
             api: self.api,
         }
         .into_py_api(py)
@@ -533,12 +566,53 @@ impl Network {
     }
 }
 
+/// A channel view on its way to Python, as dicts and lists.
+struct View(Arc<fabweave::routing::ChannelView>);
+
+impl ToPy for View {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let peers = pyo3::types::PyList::empty(py);
+        for p in &self.0.peers {
+            let d = PyDict::new(py);
+            d.set_item("name", &p.name)?;
+            d.set_item("msp_id", &p.msp_id)?;
+            d.set_item("address", p.endpoint.address())?;
+            d.set_item("height", p.height)?;
+            d.set_item("chaincodes", &p.chaincodes)?;
+            d.set_item("discovered", p.discovered)?;
+            peers.append(d)?;
+        }
+        let orderers = pyo3::types::PyList::empty(py);
+        for o in &self.0.orderers {
+            let d = PyDict::new(py);
+            d.set_item("name", &o.name)?;
+            d.set_item("address", o.endpoint.address())?;
+            orderers.append(d)?;
+        }
+        let msps: Vec<&str> = self
+            .0
+            .config
+            .iter()
+            .flat_map(|c| c.msps.iter().map(|m| m.msp_id.as_str()))
+            .collect();
+        let view = PyDict::new(py);
+        view.set_item("peers", peers)?;
+        view.set_item("orderers", orderers)?;
+        view.set_item("msps", msps)?;
+        Ok(view.into_any().unbind())
+    }
+}
+
 /// A chaincode on a channel.
 #[pyclass(subclass, frozen, module = "fabweave")]
 pub(crate) struct Contract {
     pub(crate) shared: Shared,
     pub(crate) channel: String,
     pub(crate) name: String,
+    /// `Contract::with_hot_key_scheduling`.
+    pub(crate) hot_key_scheduling: bool,
+    /// `Contract::with_endorsement_policy`.
+    pub(crate) endorsement_policy: Option<SignaturePolicy>,
     pub(crate) api: Api,
 }
 twin!(Contract, AsyncContract, "Contract");
@@ -546,11 +620,18 @@ twin!(Contract, AsyncContract, "Contract");
 impl Contract {
     /// The core contract, or an error once the client is closed.
     pub(crate) fn core(&self, py: Python<'_>) -> PyResult<flow::Contract> {
-        Ok(self
+        let mut contract = self
             .shared
             .get(py)?
             .network(&self.channel)
-            .contract(&self.name))
+            .contract(&self.name);
+        if self.hot_key_scheduling {
+            contract = contract.with_hot_key_scheduling();
+        }
+        if let Some(policy) = &self.endorsement_policy {
+            contract = contract.with_endorsement_policy(policy.clone());
+        }
+        Ok(contract)
     }
 
     /// The submit builder for these Python arguments (shared with the step-by-step form).

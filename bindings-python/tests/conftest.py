@@ -61,6 +61,12 @@ def profile_of(manifest: dict, org: str) -> str:
 def pytest_configure(config):
     # Scenarios of the one list in tests/scenarios.json (checked by test_scenario_list.py).
     config.addinivalue_line(
+        "markers",
+        "restarts_orderer: stops and restarts an orderer; runs after every other test of the "
+        "session (a Fabric Gateway may keep a broken connection to the restarted orderer for a "
+        "while, and Gateway submits of later tests would then end in doubt)",
+    )
+    config.addinivalue_line(
         "markers", "scenario(id): runs the scenario `id` of tests/scenarios.json"
     )
 
@@ -73,3 +79,8 @@ def net_command(*args: str) -> subprocess.CompletedProcess:
 def node_pid(node: str) -> int:
     """The PID of a running node of the session's network."""
     return int((REPO / ".net" / str(BASE) / "run" / f"{node}.pid").read_text().strip())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that restart an orderer run last (see the restarts_orderer marker)."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_orderer") is not None)

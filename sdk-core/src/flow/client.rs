@@ -464,7 +464,7 @@ fn unmet_policy(
                 address: p.endpoint.address(),
                 status: statuses.get(*i).copied().unwrap_or(0),
                 message: message.clone(),
-                msp_id: String::new(),
+                msp_id: p.msp_id.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -772,7 +772,7 @@ impl Inner {
                             address: peer.endpoint.address(),
                             status: 0,
                             message: msg,
-                            msp_id: String::new(),
+                            msp_id: peer.msp_id.clone().unwrap_or_default(),
                         });
                         if !reachable_failure {
                             break;
