@@ -160,3 +160,37 @@ test('bad options are TypeErrors', async () => {
   await assert.rejects(esm.connect({ profile: 'p.yaml', cryptoSuite: 'rot13' }), typeError('ERR_INVALID_ARG_VALUE'));
   assert.throws(() => new esm.Client({}), TypeError);
 });
+
+test("a retried submit's error: the last attempt's class, every attempt, a cause chain", () => {
+  const { fromNative } = require('../errors.js');
+  const conflict = (tx, block) => ({
+    code: 'FABWEAVE_COMMIT',
+    message: `transaction ${tx} is invalid: MVCC_READ_CONFLICT`,
+    fields: { kind: 'commit', retryable: true, transactionId: tx, validationCode: 11, validationCodeName: 'MVCC_READ_CONFLICT', blockNumber: block },
+  });
+  const plain = {
+    ...conflict('t3', 9),
+    attempts: [
+      { txId: 't1', blockNumber: null, error: conflict('t1', 7) },
+      { txId: 't2', blockNumber: null, error: conflict('t2', 8) },
+      { txId: 't3', blockNumber: null, error: conflict('t3', 9) },
+    ],
+  };
+  const e = fromNative(new Error(JSON.stringify(plain)));
+  assert.ok(e instanceof esm.CommitError);
+  assert.equal(e.code, 'FABWEAVE_COMMIT');
+  assert.equal(e.transactionId, 't3');
+  assert.equal(e.validationCode, 11);
+  assert.deepEqual(e.attempts.map((a) => a.txId), ['t1', 't2', 't3']);
+  assert.equal(e.attempts[2].error, e);
+  assert.ok(e.cause instanceof esm.CommitError);
+  assert.equal(e.cause.transactionId, 't2');
+  assert.equal(e.cause.cause.transactionId, 't1');
+  assert.equal(e.cause.cause.cause, undefined);
+
+  // Errors that are not the addon's pass through; napi-rs's type errors become TypeErrors.
+  const other = new RangeError('x');
+  assert.equal(fromNative(other), other);
+  const napiType = Object.assign(new Error('Failed to convert'), { code: 'StringExpected' });
+  assert.ok(fromNative(napiType) instanceof TypeError);
+});
