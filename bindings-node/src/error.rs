@@ -21,21 +21,25 @@ const PREFIX: &str = "{\"code\":\"";
 /// `errors.js` throws a `TypeError` with it, as Node does for `ERR_INVALID_ARG_VALUE`.
 pub(crate) const INVALID: &str = "ERR_INVALID_ARG_VALUE";
 
-/// A napi error that `errors.js` turns into the class for `code`.
+/// A napi error that `errors.js` turns into the class for `code`. Written out by hand so that
+/// `code` comes first whatever order serde_json keeps keys in: `errors.js` recognizes the
+/// addon's errors by that start.
 fn encode(
     code: &str,
     message: &str,
     fields: Map<String, Value>,
     attempts: Option<Value>,
 ) -> napi::Error {
-    let mut obj = Map::new();
-    obj.insert("code".into(), Value::from(code));
-    obj.insert("message".into(), Value::from(message));
-    obj.insert("fields".into(), Value::Object(fields));
+    let mut text = format!(
+        "{{\"code\":{},\"message\":{},\"fields\":{}",
+        Value::from(code),
+        Value::from(message),
+        Value::Object(fields)
+    );
     if let Some(a) = attempts {
-        obj.insert("attempts".into(), a);
+        text.push_str(&format!(",\"attempts\":{a}"));
     }
-    let text = Value::Object(obj).to_string();
+    text.push('}');
     debug_assert!(text.starts_with(PREFIX));
     napi::Error::from_reason(text)
 }
