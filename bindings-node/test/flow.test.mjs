@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
-import { connect, EndorseError, FabweaveError } from 'fabweave';
+import { connect, EndorseError, FabweaveError, TimeoutError } from 'fabweave';
 import { CHANNEL, USER, down, profileOf, unique, up } from './network.mjs';
 
 let manifest;
@@ -123,6 +123,23 @@ test('args: strings, Buffers and Uint8Arrays are bytes; other types are TypeErro
       assert.ok(e instanceof TypeError);
       assert.equal(e.code, 'ERR_INVALID_ARG_VALUE');
       assert.match(e.message, /commitStrategy/);
+      return true;
+    });
+  } finally {
+    await client.close();
+  }
+});
+
+test('a stage out of time is a TimeoutError with its stage', async () => {
+  const client = await connect({ profile: profileOf(manifest, 'org1'), user: USER, mode: 'client' });
+  try {
+    const contract = client.network(CHANNEL).contract('kv_or');
+    await assert.rejects(contract.evaluate('get', { args: ['k'], timeout: 0.000001 }), (e) => {
+      assert.ok(e instanceof TimeoutError, `${e.name}: ${e.message}`);
+      assert.equal(e.code, 'FABWEAVE_TIMEOUT');
+      assert.equal(e.kind, 'timeout');
+      assert.equal(e.stage, 'evaluate');
+      assert.equal(typeof e.after, 'number');
       return true;
     });
   } finally {
