@@ -1,0 +1,369 @@
+// Types of the `fabweave` package (hand-written, kept in step with index.js and the addon by
+// test/api.test.mjs).
+
+/// <reference types="node" />
+
+/** A chaincode argument or transient value: a string is sent as its UTF-8 bytes. */
+export type Bytes = string | Uint8Array;
+
+/** A commit strategy, by fabric-network's name. */
+export type CommitStrategy =
+  | 'MSPID_SCOPE_ANYFORTX'
+  | 'MSPID_SCOPE_ALLFORTX'
+  | 'NETWORK_SCOPE_ANYFORTX'
+  | 'NETWORK_SCOPE_ALLFORTX'
+  | 'PREFER_MSPID_SCOPE_ANYFORTX'
+  | 'PREFER_MSPID_SCOPE_ALLFORTX'
+  | 'NONE';
+
+/** Per-stage time limits, in seconds; any subset. */
+export interface Timeouts {
+  /** Establishing a connection to a peer or orderer. */
+  connect?: number;
+  /** An evaluate, moving on to other peers included. */
+  evaluate?: number;
+  /** Collecting every endorsement. */
+  endorse?: number;
+  /** Getting an orderer to accept the transaction. */
+  submit?: number;
+  /** Waiting for the commit. */
+  commit?: number;
+}
+
+/**
+ * How submits are retried as new transactions: read conflicts, unreachable endorsers or
+ * orderers and other failures that cannot have changed the ledger. Missing fields keep the
+ * defaults (5 attempts, 0.1 s doubling up to 2 s, no new attempt after 120 s).
+ */
+export interface RetryOptions {
+  /** Attempts in all, the first included (1: no retry). */
+  attempts?: number;
+  /** The wait before the second attempt, in seconds. */
+  initialBackoff?: number;
+  /** The longest wait between attempts, in seconds. */
+  maxBackoff?: number;
+  /** No new attempt starts after this many seconds. */
+  deadline?: number;
+}
+
+/** `connect`'s options. */
+export interface ConnectOptions {
+  /** The connection profile file (YAML or JSON). */
+  profile: string;
+  /** A user of the profile's organization, e.g. `User1`. */
+  user?: string;
+  /** The passphrase of an encrypted private key. */
+  passphrase?: Bytes;
+  /** `auto` (the default: the peer Gateway when offered), `gateway` or `client`. */
+  mode?: 'auto' | 'gateway' | 'client';
+  /** The default commit strategy of submits. */
+  commitStrategy?: CommitStrategy;
+  /** How evaluates pick their peer. */
+  queryStrategy?: 'single' | 'round_robin';
+  /** Per-stage time limits, in seconds. */
+  timeouts?: Timeouts;
+  /** The default retry of submits; `false` for one attempt. */
+  retry?: RetryOptions | boolean;
+  /** Whether to ask service discovery for peers. */
+  discovery?: boolean;
+  /** Whether to dial discovered peers at localhost (networks in containers). */
+  asLocalhost?: boolean;
+  /** Whether to check endorsement signatures before ordering. */
+  verifyEndorsements?: boolean;
+  /** A crypto suite by name, e.g. `p256-sha256`. */
+  cryptoSuite?: string;
+}
+
+/** `Contract.submit`'s options. */
+export interface SubmitOptions {
+  /** Positional arguments. */
+  args?: Bytes[];
+  /** Transient data (not written to the ledger). */
+  transient?: Record<string, Bytes>;
+  /** Endorse on peers of these MSP IDs only. */
+  endorsingOrgs?: string[];
+  /** Endorse on these peers (names in the profile). */
+  endorsingPeers?: string[];
+  /** Private data collections the transaction writes. */
+  collections?: string[];
+  /** Other chaincodes the function calls. */
+  callsChaincodes?: string[];
+  /** This submit's commit strategy. */
+  commitStrategy?: CommitStrategy;
+  /** This submit's retry; `false` for one attempt. */
+  retry?: RetryOptions | boolean;
+  /** Seconds to collect endorsements. */
+  endorseTimeout?: number;
+  /** Seconds for an orderer to accept the transaction. */
+  submitTimeout?: number;
+  /** Seconds to wait for the commit. */
+  commitTimeout?: number;
+}
+
+/** `Contract.evaluate`'s options. */
+export interface EvaluateOptions {
+  /** Positional arguments. */
+  args?: Bytes[];
+  /** Transient data. */
+  transient?: Record<string, Bytes>;
+  /** Evaluate on these peers (names in the profile), in this order. */
+  peers?: string[];
+  /** Seconds for the whole evaluate. */
+  timeout?: number;
+}
+
+/** An event a chaincode set in a committed transaction. */
+export interface ChaincodeEvent {
+  /** The block of the transaction. */
+  blockNumber: number;
+  /** The transaction id. */
+  txId: string;
+  /** The chaincode that set it. */
+  chaincodeId: string;
+  /** The event's name. */
+  eventName: string;
+  /** The event's payload. */
+  payload: Buffer;
+}
+
+/** One attempt of a submit. */
+export interface Attempt {
+  /** Its transaction id. */
+  txId: string;
+  /** The block it was committed in, or null if it failed. */
+  blockNumber: number | null;
+  /** Why it failed, or null if it committed. */
+  error: FabweaveError | null;
+}
+
+/** A peer whose endorsement a transaction carries. */
+export interface Endorser {
+  /** The peer's name (profile name, or discovered address). */
+  peer: string;
+  /** The address it was reached at. */
+  address: string;
+  /** The MSP ID the endorsement was signed under. */
+  mspId: string;
+}
+
+/** A committed transaction. */
+export interface Committed {
+  /** The transaction id. */
+  txId: string;
+  /** The block it was committed in (0 when the commit was not waited for). */
+  blockNumber: number;
+  /** Whether the commit was observed (false only with commit strategy `NONE`). */
+  confirmed: boolean;
+  /** The chaincode's response payload. */
+  payload: Buffer;
+  /** The chaincode events the transaction set (Fabric allows one per transaction). */
+  events: ChaincodeEvent[];
+  /** Every attempt, the committed one last. */
+  attempts: Attempt[];
+  /** The peers whose endorsements the transaction carries. */
+  endorsers: Endorser[];
+  /** The peer whose commit event confirmed it first. */
+  confirmedBy?: string | null;
+  /** Whether the outcome was learned from the ledger rather than from a commit event. */
+  resolvedFromLedger: boolean;
+  /** Which flow carried the transaction. */
+  via: 'gateway' | 'client';
+}
+
+/** Connects to a Fabric network as `options.user` of the profile's organization. */
+export declare function connect(options: ConnectOptions): Promise<Client>;
+
+/** A connection to a Fabric network as one identity. Made by `connect()`. */
+export declare class Client {
+  private constructor();
+  /** A channel. Throws `FABWEAVE_CLOSED` once the client is closed. */
+  network(name: string): Network;
+  /** The MSP ID of the client's identity. */
+  get mspId(): string;
+  /** Which flow carried the last call, or null before any. */
+  get lastVia(): 'gateway' | 'client' | null;
+  /** Whether `close()` was called. */
+  get closed(): boolean;
+  /** Closes the client's connections; later calls fail with `FABWEAVE_CLOSED`. Twice is harmless. */
+  close(): Promise<void>;
+  /** `await using client = await connect(...)` closes the client at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A channel. Made by `Client.network()`. */
+export declare class Network {
+  private constructor();
+  /** The channel's name. */
+  get name(): string;
+  /** A chaincode on this channel. */
+  contract(name: string): Contract;
+}
+
+/** A chaincode on a channel. Made by `Network.contract()`. */
+export declare class Contract {
+  private constructor();
+  /** The chaincode's name. */
+  get name(): string;
+  /** The channel's name. */
+  get channel(): string;
+  /** Endorses, orders and waits for the commit of `fn(...options.args)`. */
+  submit(fn: string, options?: SubmitOptions): Promise<Committed>;
+  /** Evaluates (queries) `fn(...options.args)` on one peer; resolves to its payload. */
+  evaluate(fn: string, options?: EvaluateOptions): Promise<Buffer>;
+}
+
+/** The stable codes of fabweave's errors. */
+export type ErrorCode =
+  | 'FABWEAVE_ERROR'
+  | 'FABWEAVE_CLOSED'
+  | 'FABWEAVE_PROFILE'
+  | 'FABWEAVE_NO_GATEWAY'
+  | 'FABWEAVE_IDENTITY'
+  | 'FABWEAVE_CRYPTO'
+  | 'FABWEAVE_TRANSPORT'
+  | 'FABWEAVE_EVENTS_UNAVAILABLE'
+  | 'FABWEAVE_DISCOVERY'
+  | 'FABWEAVE_ENDORSE'
+  | 'FABWEAVE_SUBMIT'
+  | 'FABWEAVE_COMMIT'
+  | 'FABWEAVE_TIMEOUT'
+  | 'FABWEAVE_INDETERMINATE'
+  | 'FABWEAVE_PROTOCOL'
+  | 'FABWEAVE_CA'
+  | 'FABWEAVE_CHECKPOINT';
+
+/** What one peer (or orderer) answered, or failed to answer. */
+export interface PeerDetail {
+  /** The peer's name in the profile. */
+  peer: string;
+  /** The address dialed. */
+  address: string;
+  /** The peer's MSP ID when known, else empty. */
+  mspId: string;
+  /** The chaincode or peer status (e.g. 500), or 0 when the peer could not be reached. */
+  status: number;
+  /** The peer's message, or the transport error. */
+  message: string;
+}
+
+/**
+ * Base class of every fabweave error. A retried submit fails with its last attempt's error,
+ * whose `attempts` lists every attempt and whose `cause` is the attempt before's error.
+ */
+export declare class FabweaveError extends Error {
+  /** The stable code, e.g. `FABWEAVE_ENDORSE`. */
+  code: ErrorCode;
+  /** The core's error kind, e.g. `endorse`, `config` (null for the binding's own errors). */
+  kind: string | null;
+  /** Whether a new try could succeed without looking at the ledger first. */
+  retryable: boolean;
+  /** The transaction concerned, when there is one. */
+  transactionId: string | null;
+  /** Every attempt of a retried submit. */
+  attempts?: Attempt[];
+}
+
+/** A connection profile could not be read or is inconsistent (also: no peer Gateway in mode `gateway`). */
+export declare class ProfileError extends FabweaveError {
+  file?: string | null;
+  key?: string | null;
+  line?: number | null;
+  column?: number | null;
+  problem?: string;
+  /** A file the profile names that does not exist. */
+  missingFile?: string;
+  /** For `FABWEAVE_NO_GATEWAY`: the peers asked. */
+  peers?: string[];
+}
+
+/** An identity could not be loaded or used. */
+export declare class IdentityError extends FabweaveError {
+  file: string | null;
+  problem: string;
+}
+
+/** A cryptographic operation failed. */
+export declare class CryptoError extends FabweaveError {
+  reason: string;
+}
+
+/** A connection could not be made or broke (or, `FABWEAVE_EVENTS_UNAVAILABLE`, no peer could be read from). */
+export declare class TransportError extends FabweaveError {
+  endpoint?: string;
+  reason?: string;
+  channel?: string;
+  after?: number;
+  details?: PeerDetail[];
+}
+
+/** Service discovery could not say which peers to use. */
+export declare class DiscoveryError extends FabweaveError {
+  channel: string;
+  /** The peers asked, with what each said. */
+  peers: string[];
+  reason: string;
+}
+
+/** Endorsement or evaluation failed on the peers. */
+export declare class EndorseError extends FabweaveError {
+  /** A summary, e.g. "endorsements differ". */
+  reason: string;
+  /** What each peer answered. */
+  details: PeerDetail[];
+}
+
+/** No orderer accepted the transaction. */
+export declare class SubmitError extends FabweaveError {
+  orderer: string;
+  status: number;
+  reason: string;
+  /** What each orderer said (as the peer Gateway reports it). */
+  details: PeerDetail[];
+}
+
+/** The transaction was ordered but is invalid. */
+export declare class CommitError extends FabweaveError {
+  /** The validation code, e.g. 11. */
+  validationCode: number;
+  /** Its name, e.g. `MVCC_READ_CONFLICT`. */
+  validationCodeName: string;
+  /** The block it is in. */
+  blockNumber: number;
+}
+
+/** A stage ran out of time. */
+export declare class TimeoutError extends FabweaveError {
+  stage: 'connect' | 'evaluate' | 'endorse' | 'submit' | 'commit';
+  /** The time limit that passed, in seconds. */
+  after: number;
+  /** What was being waited for (an address, a peer). */
+  waitingFor: string | null;
+}
+
+/** A transaction left the client and its outcome is unknown; it was not sent again. */
+export declare class IndeterminateError extends FabweaveError {
+  stage: 'submit' | 'commit';
+  reason: string;
+}
+
+/** A peer or orderer answered with something malformed. */
+export declare class ProtocolError extends FabweaveError {
+  endpoint: string;
+  reason: string;
+}
+
+/** A Fabric CA refused a request. */
+export declare class CaError extends FabweaveError {
+  url: string;
+  status: number;
+  /** The CA's own error code (0 when none). */
+  caCode: number;
+  reason: string;
+  hint: string | null;
+}
+
+/** An event checkpoint could not be read or written. */
+export declare class CheckpointError extends FabweaveError {
+  file: string | null;
+  reason: string;
+}

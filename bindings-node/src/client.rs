@@ -1,0 +1,492 @@
+//! `connect` and the native client: submit and evaluate through sdk-core's builders.
+//!
+//! Channels and chaincodes are names only, so `Network` and `Contract` live in `index.js`; each
+//! of their calls comes here with the channel and chaincode names.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use fabweave::config::Profile;
+use fabweave::crypto::CryptoSuite;
+use fabweave::flow::{self, CommitStrategy, Deadlines, Mode, QueryStrategy, RetryPolicy, Via};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::{error, opt_seconds, seconds, to_args, to_transient, Arg};
+
+/// Per-stage time limits in seconds; any subset.
+#[napi(object)]
+pub struct Timeouts {
+    /// Establishing a connection to a peer or orderer.
+    pub connect: Option<f64>,
+    /// An evaluate, moving on to other peers included.
+    pub evaluate: Option<f64>,
+    /// Collecting every endorsement.
+    pub endorse: Option<f64>,
+    /// Getting an orderer to accept the transaction.
+    pub submit: Option<f64>,
+    /// Waiting for the commit.
+    pub commit: Option<f64>,
+}
+
+/// How submits are retried as new transactions (read conflicts, unreachable endorsers or
+/// orderers, other failures that cannot have changed the ledger).
+#[napi(object)]
+pub struct Retry {
+    /// Attempts in all, the first included (1: no retry).
+    pub attempts: Option<u32>,
+    /// The wait before the second attempt, in seconds; it doubles up to `maxBackoff`.
+    pub initial_backoff: Option<f64>,
+    /// The longest wait between attempts, in seconds.
+    pub max_backoff: Option<f64>,
+    /// No new attempt starts after this many seconds.
+    pub deadline: Option<f64>,
+}
+
+/// `connect`'s options.
+#[napi(object)]
+pub struct ConnectOptions {
+    /// The connection profile (YAML or JSON) file.
+    pub profile: String,
+    /// A user of the profile's organization, e.g. `User1`.
+    pub user: Option<String>,
+    /// The passphrase of an encrypted private key.
+    pub passphrase: Option<Arg>,
+    /// `auto` (the default), `gateway` or `client`.
+    pub mode: Option<String>,
+    /// A commit strategy by fabric-network's name, e.g. `NETWORK_SCOPE_ALLFORTX`.
+    pub commit_strategy: Option<String>,
+    /// `single` or `round_robin`: how evaluates pick their peer.
+    pub query_strategy: Option<String>,
+    /// Per-stage time limits.
+    pub timeouts: Option<Timeouts>,
+    /// The default retry of submits; `false` for one attempt.
+    pub retry: Option<Either<bool, Retry>>,
+    /// Whether to ask service discovery for peers.
+    pub discovery: Option<bool>,
+    /// Whether to dial discovered peers at localhost (networks in containers).
+    pub as_localhost: Option<bool>,
+    /// Whether to check endorsement signatures before ordering.
+    pub verify_endorsements: Option<bool>,
+    /// A crypto suite by name, e.g. `p256-sha256`.
+    pub crypto_suite: Option<String>,
+}
+
+/// `submit`'s options.
+#[napi(object)]
+#[derive(Default)]
+pub struct SubmitOptions {
+    /// Positional arguments.
+    pub args: Option<Vec<Arg>>,
+    /// Transient data (not written to the ledger).
+    pub transient: Option<HashMap<String, Arg>>,
+    /// Endorse on peers of these MSP IDs only.
+    pub endorsing_orgs: Option<Vec<String>>,
+    /// Endorse on these peers (names in the profile).
+    pub endorsing_peers: Option<Vec<String>>,
+    /// Private data collections the transaction writes.
+    pub collections: Option<Vec<String>>,
+    /// Other chaincodes the function calls.
+    pub calls_chaincodes: Option<Vec<String>>,
+    /// This submit's commit strategy.
+    pub commit_strategy: Option<String>,
+    /// This submit's retry; `false` for one attempt.
+    pub retry: Option<Either<bool, Retry>>,
+    /// Seconds to collect endorsements.
+    pub endorse_timeout: Option<f64>,
+    /// Seconds for an orderer to accept.
+    pub submit_timeout: Option<f64>,
+    /// Seconds to wait for the commit.
+    pub commit_timeout: Option<f64>,
+}
+
+/// `evaluate`'s options.
+#[napi(object)]
+#[derive(Default)]
+pub struct EvaluateOptions {
+    /// Positional arguments.
+    pub args: Option<Vec<Arg>>,
+    /// Transient data.
+    pub transient: Option<HashMap<String, Arg>>,
+    /// Evaluate on these peers (names in the profile), in this order.
+    pub peers: Option<Vec<String>>,
+    /// Seconds for the whole evaluate.
+    pub timeout: Option<f64>,
+}
+
+/// An event a chaincode set in a committed transaction.
+#[napi(object)]
+pub struct ChaincodeEvent {
+    /// The block of the transaction.
+    pub block_number: f64,
+    /// The transaction id.
+    pub tx_id: String,
+    /// The chaincode that set it.
+    pub chaincode_id: String,
+    /// The event's name.
+    pub event_name: String,
+    /// The event's payload.
+    pub payload: Buffer,
+}
+
+/// A peer whose endorsement a transaction carries.
+#[napi(object)]
+pub struct Endorser {
+    /// The peer's name (profile name, or discovered address).
+    pub peer: String,
+    /// The address it was reached at.
+    pub address: String,
+    /// The MSP ID the endorsement was signed under.
+    pub msp_id: String,
+}
+
+/// A committed transaction.
+#[napi(object)]
+pub struct Committed {
+    /// The transaction id.
+    pub tx_id: String,
+    /// The block it was committed in (0 when the commit was not waited for).
+    pub block_number: f64,
+    /// Whether the commit was observed (false only with commit strategy `NONE`).
+    pub confirmed: bool,
+    /// The chaincode's response payload.
+    pub payload: Buffer,
+    /// The chaincode events the transaction set (Fabric allows one per transaction).
+    pub events: Vec<ChaincodeEvent>,
+    /// Every attempt, the committed one last: `{txId, blockNumber, error}` with `error` as
+    /// `errors.js` reads it.
+    pub attempts: Value,
+    /// The peers whose endorsements the transaction carries.
+    pub endorsers: Vec<Endorser>,
+    /// The peer whose commit event confirmed it first.
+    pub confirmed_by: Option<String>,
+    /// Whether the outcome was learned from the ledger rather than from a commit event.
+    pub resolved_from_ledger: bool,
+    /// `gateway` or `client`: which flow carried the transaction.
+    pub via: String,
+}
+
+impl From<flow::Committed> for Committed {
+    fn from(done: flow::Committed) -> Self {
+        let block_number = done.block_number() as f64;
+        Committed {
+            tx_id: done.tx_id().to_owned(),
+            block_number,
+            confirmed: done.is_confirmed(),
+            payload: done.payload().to_vec().into(),
+            events: done
+                .event()
+                .map(|e| ChaincodeEvent {
+                    block_number,
+                    tx_id: done.tx_id().to_owned(),
+                    chaincode_id: e.chaincode_id.clone(),
+                    event_name: e.event_name.clone(),
+                    payload: e.payload.clone().into(),
+                })
+                .into_iter()
+                .collect(),
+            attempts: error::attempt_list(done.attempts()),
+            endorsers: done
+                .endorsers()
+                .iter()
+                .map(|e| Endorser {
+                    peer: e.peer.clone(),
+                    address: e.address.clone(),
+                    msp_id: e.msp_id.clone(),
+                })
+                .collect(),
+            confirmed_by: done.confirmed_by().map(str::to_owned),
+            resolved_from_ledger: done.resolved_from_ledger(),
+            via: via_name(done.via()).to_owned(),
+        }
+    }
+}
+
+/// `gateway` or `client`: the JavaScript name of a flow.
+fn via_name(via: Via) -> &'static str {
+    match via {
+        Via::Gateway => "gateway",
+        _ => "client",
+    }
+}
+
+fn parse_mode(mode: &str) -> napi::Result<Mode> {
+    match mode {
+        "auto" => Ok(Mode::Auto),
+        "gateway" => Ok(Mode::Gateway),
+        "client" => Ok(Mode::Client),
+        other => Err(error::invalid(format!(
+            "mode must be 'auto', 'gateway' or 'client', not {other:?}"
+        ))),
+    }
+}
+
+fn parse_commit_strategy(name: &str) -> napi::Result<CommitStrategy> {
+    CommitStrategy::from_name(name).ok_or_else(|| {
+        error::invalid(format!(
+            "unknown commitStrategy {name:?}: use one of MSPID_SCOPE_ANYFORTX, \
+             MSPID_SCOPE_ALLFORTX, NETWORK_SCOPE_ANYFORTX, NETWORK_SCOPE_ALLFORTX, \
+             PREFER_MSPID_SCOPE_ANYFORTX, PREFER_MSPID_SCOPE_ALLFORTX, NONE"
+        ))
+    })
+}
+
+fn parse_query_strategy(name: &str) -> napi::Result<QueryStrategy> {
+    match name.to_ascii_uppercase().as_str() {
+        "SINGLE" | "PREFER_MSPID_SCOPE_SINGLE" => Ok(QueryStrategy::Single),
+        "ROUND_ROBIN" | "PREFER_MSPID_SCOPE_ROUND_ROBIN" => Ok(QueryStrategy::RoundRobin),
+        _ => Err(error::invalid(format!(
+            "unknown queryStrategy {name:?}: use 'single' or 'round_robin'"
+        ))),
+    }
+}
+
+fn parse_crypto_suite(name: &str) -> napi::Result<CryptoSuite> {
+    CryptoSuite::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = CryptoSuite::ALL.iter().map(|s| s.name).collect();
+        error::invalid(format!(
+            "unknown cryptoSuite {name:?}: use one of {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// A `retry` option: `false` for one attempt, or a policy whose missing fields keep the
+/// defaults.
+fn parse_retry(retry: Either<bool, Retry>, what: &str) -> napi::Result<RetryPolicy> {
+    let r = match retry {
+        Either::A(false) => return Ok(RetryPolicy::none()),
+        Either::A(true) => return Ok(RetryPolicy::default()),
+        Either::B(r) => r,
+    };
+    let mut policy = RetryPolicy::default();
+    if let Some(n) = r.attempts {
+        policy = policy.attempts(n);
+    }
+    if r.initial_backoff.is_some() || r.max_backoff.is_some() {
+        let initial = match r.initial_backoff {
+            Some(s) => seconds(s, &format!("{what}.initialBackoff"))?,
+            None => policy.initial_backoff,
+        };
+        let max = match r.max_backoff {
+            Some(s) => seconds(s, &format!("{what}.maxBackoff"))?,
+            None => policy.max_backoff,
+        };
+        policy = policy.backoff(initial, max);
+    }
+    if let Some(s) = r.deadline {
+        policy = policy.deadline(seconds(s, &format!("{what}.deadline"))?);
+    }
+    Ok(policy)
+}
+
+fn deadlines(t: Option<Timeouts>) -> napi::Result<Deadlines> {
+    let mut d = Deadlines::default();
+    let Some(t) = t else { return Ok(d) };
+    for (value, slot, name) in [
+        (t.connect, &mut d.connect, "timeouts.connect"),
+        (t.evaluate, &mut d.evaluate, "timeouts.evaluate"),
+        (t.endorse, &mut d.endorse, "timeouts.endorse"),
+        (t.submit, &mut d.submit, "timeouts.submit"),
+        (t.commit, &mut d.commit, "timeouts.commit"),
+    ] {
+        if let Some(v) = value {
+            *slot = seconds(v, name)?;
+        }
+    }
+    Ok(d)
+}
+
+/// Connects to a Fabric network as `options.user` of the profile's organization.
+#[napi]
+pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
+    let mode = parse_mode(options.mode.as_deref().unwrap_or("auto"))?;
+    let deadlines = deadlines(options.timeouts)?;
+    let commit_strategy = options
+        .commit_strategy
+        .as_deref()
+        .map(parse_commit_strategy)
+        .transpose()?;
+    let query_strategy = options
+        .query_strategy
+        .as_deref()
+        .map(parse_query_strategy)
+        .transpose()?;
+    let retry = options.retry.map(|r| parse_retry(r, "retry")).transpose()?;
+    let crypto_suite = options
+        .crypto_suite
+        .as_deref()
+        .map(parse_crypto_suite)
+        .transpose()?;
+    let profile = Profile::load(PathBuf::from(options.profile)).map_err(error::to_js)?;
+    let mut b = flow::Client::builder(profile)
+        .mode(mode)
+        .deadlines(deadlines);
+    if let Some(user) = options.user {
+        b = b.user(user);
+    }
+    if let Some(p) = options.passphrase {
+        b = b.passphrase(crate::to_bytes(p));
+    }
+    if let Some(s) = commit_strategy {
+        b = b.commit_strategy(s);
+    }
+    if let Some(s) = query_strategy {
+        b = b.query_strategy(s);
+    }
+    if let Some(r) = retry {
+        b = b.retry(r);
+    }
+    if let Some(on) = options.discovery {
+        b = b.discovery(on);
+    }
+    if let Some(on) = options.as_localhost {
+        b = b.as_localhost(on);
+    }
+    if let Some(on) = options.verify_endorsements {
+        b = b.verify_endorsements(on);
+    }
+    if let Some(s) = crypto_suite {
+        b = b.crypto_suite(s);
+    }
+    let client = b.connect().await.map_err(error::to_js)?;
+    Ok(Client {
+        inner: Arc::new(Mutex::new(Some(client))),
+    })
+}
+
+/// A connection to a Fabric network as one identity (wrapped by `Client` in `index.js`).
+#[napi]
+pub struct Client {
+    /// The core client; `None` once closed.
+    inner: Arc<Mutex<Option<flow::Client>>>,
+}
+
+impl Client {
+    /// The core client, or `FABWEAVE_CLOSED` once closed.
+    fn get(&self) -> napi::Result<flow::Client> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        guard.clone().ok_or_else(error::closed)
+    }
+}
+
+#[napi]
+impl Client {
+    /// Endorses, orders and waits for the commit of `function(...args)` on chaincode
+    /// `contract` of channel `channel`.
+    #[napi]
+    pub async fn submit(
+        &self,
+        channel: String,
+        contract: String,
+        function: String,
+        options: Option<SubmitOptions>,
+    ) -> napi::Result<Committed> {
+        let o = options.unwrap_or_default();
+        let mut call = self
+            .get()?
+            .network(channel)
+            .contract(contract)
+            .submit(function)
+            .args(to_args(o.args));
+        for (k, v) in to_transient(o.transient) {
+            call = call.transient(k, v);
+        }
+        if let Some(orgs) = o.endorsing_orgs {
+            call = call.endorsing_orgs(orgs);
+        }
+        if let Some(peers) = o.endorsing_peers {
+            call = call.endorsing_peers(peers);
+        }
+        if let Some(names) = o.collections {
+            call = call.collections(names);
+        }
+        if let Some(names) = o.calls_chaincodes {
+            call = call.calls_chaincodes(names);
+        }
+        if let Some(s) = o.commit_strategy {
+            call = call.commit_strategy(parse_commit_strategy(&s)?);
+        }
+        if let Some(r) = o.retry {
+            call = call.retry(parse_retry(r, "retry")?);
+        }
+        if let Some(d) = opt_seconds(o.endorse_timeout, "endorseTimeout")? {
+            call = call.endorse_timeout(d);
+        }
+        if let Some(d) = opt_seconds(o.submit_timeout, "submitTimeout")? {
+            call = call.submit_timeout(d);
+        }
+        if let Some(d) = opt_seconds(o.commit_timeout, "commitTimeout")? {
+            call = call.commit_timeout(d);
+        }
+        call.await.map(Committed::from).map_err(error::to_js)
+    }
+
+    /// Evaluates (queries) `function(...args)` on one peer; resolves to the chaincode's
+    /// payload.
+    #[napi]
+    pub async fn evaluate(
+        &self,
+        channel: String,
+        contract: String,
+        function: String,
+        options: Option<EvaluateOptions>,
+    ) -> napi::Result<Buffer> {
+        let o = options.unwrap_or_default();
+        let mut call = self
+            .get()?
+            .network(channel)
+            .contract(contract)
+            .evaluate(function)
+            .args(to_args(o.args));
+        for (k, v) in to_transient(o.transient) {
+            call = call.transient(k, v);
+        }
+        if let Some(peers) = o.peers {
+            call = call.peers(peers);
+        }
+        if let Some(d) = opt_seconds(o.timeout, "timeout")? {
+            call = call.timeout(d);
+        }
+        call.await.map(Buffer::from).map_err(error::to_js)
+    }
+
+    /// The MSP ID of the client's identity.
+    #[napi(getter)]
+    pub fn msp_id(&self) -> napi::Result<String> {
+        Ok(self.get()?.identity().msp_id().to_owned())
+    }
+
+    /// `gateway` or `client`: which flow carried the last call, or null before any.
+    #[napi(getter)]
+    pub fn last_via(&self) -> napi::Result<Option<String>> {
+        Ok(self.get()?.last_via().map(|v| via_name(v).to_owned()))
+    }
+
+    /// Fails with `FABWEAVE_CLOSED` once the client is closed (for the calls of `index.js`
+    /// that do not reach the network, such as `network()`).
+    #[napi]
+    pub fn ensure_open(&self) -> napi::Result<()> {
+        self.get().map(drop)
+    }
+
+    /// Whether `close()` was called.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
+    /// Closes the client's connections and event streams (dropped on the runtime, where their
+    /// tasks live); later calls fail with `FABWEAVE_CLOSED`. Closing twice is harmless.
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        let client = self.inner.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(client);
+        Ok(())
+    }
+}

@@ -1,0 +1,46 @@
+// The real local Fabric network for the Node tests: tests/network/net at base 22600 (moved by
+// FABWEAVE_NODE_NET_BASE, and by FABWEAVE_TEST_NET_BASE_OFFSET as every suite's network is).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BASE =
+  Number(process.env.FABWEAVE_NODE_NET_BASE ?? 22600) +
+  Number(process.env.FABWEAVE_TEST_NET_BASE_OFFSET ?? 0);
+export const USER = 'User1';
+export const CHANNEL = 'mychannel';
+
+function net(...args) {
+  return spawnSync(join(REPO, 'tests', 'network', 'net'), ['--base', String(BASE), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Brings the network up; resolves to its manifest (network.json). */
+export function up() {
+  const r = net('up');
+  if (r.status !== 0) {
+    throw new Error(`tests/network/net --base ${BASE} up failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  return JSON.parse(readFileSync(join(REPO, '.net', String(BASE), 'network.json'), 'utf8'));
+}
+
+/** Tears the network down. */
+export function down() {
+  const r = net('down');
+  if (r.status !== 0) console.error(`tests/network/net --base ${BASE} down failed:\n${r.stderr}`);
+}
+
+/** The path of `org`'s BCS-style user profile. */
+export function profileOf(manifest, org) {
+  return manifest.orgs[org].profiles.bcsUser;
+}
+
+/** A key no other test or run uses. */
+export function unique(name) {
+  return `${name}-${process.hrtime.bigint()}`;
+}
