@@ -270,87 +270,65 @@ fn deadlines(timeouts: Option<&Bound<'_, PyDict>>) -> PyResult<Deadlines> {
     Ok(d)
 }
 
-/// Connects to a Fabric network as `user` of the profile's organization.
-#[pyfunction]
-#[pyo3(signature = (profile, *, user=None, identity=None, passphrase=None, mode="auto", commit_strategy=None,
-    query_strategy=None, timeouts=None, retry=None, discovery=None, as_localhost=None,
-    verify_endorsements=None, crypto_suite=None))]
-#[allow(clippy::too_many_arguments)]
-fn connect(
-    py: Python<'_>,
-    profile: PathBuf,
-    user: Option<String>,
-    identity: Option<PyRef<'_, crate::identity::Identity>>,
-    passphrase: Option<&Bound<'_, PyAny>>,
-    mode: &str,
-    commit_strategy: Option<&str>,
-    query_strategy: Option<&str>,
-    timeouts: Option<&Bound<'_, PyDict>>,
-    retry: Option<PyRef<'_, RetryPolicy>>,
-    discovery: Option<bool>,
-    as_localhost: Option<bool>,
-    verify_endorsements: Option<bool>,
-    crypto_suite: Option<&str>,
-) -> PyResult<Py<PyAny>> {
-    connect_with(
-        py,
-        Api::Sync,
-        profile,
-        user,
-        identity,
-        passphrase,
-        mode,
-        commit_strategy,
-        query_strategy,
-        timeouts,
-        retry,
-        discovery,
-        as_localhost,
-        verify_endorsements,
-        crypto_suite,
-    )
+/// `connect` (sync) and `aio_connect` (asyncio): one parameter list, two APIs.
+macro_rules! connect_fn {
+    ($(#[$doc:meta])* $name:ident, $py_name:literal, $api:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(name = $py_name, signature = (profile, *, user=None, identity=None,
+            passphrase=None, mode="auto", commit_strategy=None, query_strategy=None,
+            timeouts=None, retry=None, discovery=None, as_localhost=None,
+            verify_endorsements=None, crypto_suite=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn $name(
+            py: Python<'_>,
+            profile: PathBuf,
+            user: Option<String>,
+            identity: Option<PyRef<'_, crate::identity::Identity>>,
+            passphrase: Option<&Bound<'_, PyAny>>,
+            mode: &str,
+            commit_strategy: Option<&str>,
+            query_strategy: Option<&str>,
+            timeouts: Option<&Bound<'_, PyDict>>,
+            retry: Option<PyRef<'_, RetryPolicy>>,
+            discovery: Option<bool>,
+            as_localhost: Option<bool>,
+            verify_endorsements: Option<bool>,
+            crypto_suite: Option<&str>,
+        ) -> PyResult<Py<PyAny>> {
+            connect_with(
+                py,
+                $api,
+                profile,
+                user,
+                identity,
+                passphrase,
+                mode,
+                commit_strategy,
+                query_strategy,
+                timeouts,
+                retry,
+                discovery,
+                as_localhost,
+                verify_endorsements,
+                crypto_suite,
+            )
+        }
+    };
 }
 
-/// Connects to a Fabric network as `user`; a coroutine resolving to an `aio.Client`.
-#[pyfunction]
-#[pyo3(name = "aio_connect", signature = (profile, *, user=None, identity=None, passphrase=None, mode="auto",
-    commit_strategy=None, query_strategy=None, timeouts=None, retry=None, discovery=None,
-    as_localhost=None, verify_endorsements=None, crypto_suite=None))]
-#[allow(clippy::too_many_arguments)]
-fn aio_connect(
-    py: Python<'_>,
-    profile: PathBuf,
-    user: Option<String>,
-    identity: Option<PyRef<'_, crate::identity::Identity>>,
-    passphrase: Option<&Bound<'_, PyAny>>,
-    mode: &str,
-    commit_strategy: Option<&str>,
-    query_strategy: Option<&str>,
-    timeouts: Option<&Bound<'_, PyDict>>,
-    retry: Option<PyRef<'_, RetryPolicy>>,
-    discovery: Option<bool>,
-    as_localhost: Option<bool>,
-    verify_endorsements: Option<bool>,
-    crypto_suite: Option<&str>,
-) -> PyResult<Py<PyAny>> {
-    connect_with(
-        py,
-        Api::Async,
-        profile,
-        user,
-        identity,
-        passphrase,
-        mode,
-        commit_strategy,
-        query_strategy,
-        timeouts,
-        retry,
-        discovery,
-        as_localhost,
-        verify_endorsements,
-        crypto_suite,
-    )
-}
+connect_fn!(
+    /// Connects to a Fabric network as `user` of the profile's organization.
+    connect,
+    "connect",
+    Api::Sync
+);
+connect_fn!(
+    /// Connects to a Fabric network as `user`; a coroutine resolving to an `aio.Client`.
+    aio_connect,
+    "aio_connect",
+    Api::Async
+);
 
 /// The client behind a Python `Client` and every network and contract taken from it; `None`
 /// once closed.
@@ -959,6 +937,22 @@ impl Attempt {
     }
 }
 
+/// Endorsers as a list of dicts {peer, address, msp_id} (`Committed` and `Submitted`).
+pub(crate) fn endorser_list<'py>(
+    py: Python<'py>,
+    endorsers: &[flow::Endorser],
+) -> PyResult<Bound<'py, PyAny>> {
+    let list = pyo3::types::PyList::empty(py);
+    for e in endorsers {
+        let d = PyDict::new(py);
+        d.set_item("peer", &e.peer)?;
+        d.set_item("address", &e.address)?;
+        d.set_item("msp_id", &e.msp_id)?;
+        list.append(d)?;
+    }
+    Ok(list.into_any())
+}
+
 /// The attempts of a retried submit, as `Attempt` objects (also used by `error`).
 pub(crate) fn attempt_list<'py>(
     py: Python<'py>,
@@ -988,7 +982,7 @@ pub(crate) struct Committed {
     /// The peer whose commit event confirmed it first.
     #[pyo3(get)]
     confirmed_by: Option<String>,
-    endorsers: Vec<(String, String, String)>,
+    endorsers: Vec<flow::Endorser>,
     attempts: Vec<flow::Attempt>,
     /// Whether the outcome was learned from the ledger rather than from a commit event.
     #[pyo3(get)]
@@ -1007,11 +1001,7 @@ impl From<flow::Committed> for Committed {
             payload: done.payload().to_vec(),
             event: done.event().cloned(),
             confirmed_by: done.confirmed_by().map(str::to_owned),
-            endorsers: done
-                .endorsers()
-                .iter()
-                .map(|e| (e.peer.clone(), e.address.clone(), e.msp_id.clone()))
-                .collect(),
+            endorsers: done.endorsers().to_vec(),
             attempts: done.attempts().to_vec(),
             resolved_from_ledger: done.resolved_from_ledger(),
             via: via_name(done.via()),
@@ -1048,15 +1038,7 @@ impl Committed {
     /// msp_id.
     #[getter]
     fn endorsers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = pyo3::types::PyList::empty(py);
-        for (peer, address, msp_id) in &self.endorsers {
-            let d = PyDict::new(py);
-            d.set_item("peer", peer)?;
-            d.set_item("address", address)?;
-            d.set_item("msp_id", msp_id)?;
-            list.append(d)?;
-        }
-        Ok(list.into_any())
+        endorser_list(py, &self.endorsers)
     }
 
     /// Every transaction this submit sent, the committed one last (one unless retried).

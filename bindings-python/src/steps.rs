@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use fabweave::flow;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView};
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
 
-use crate::client::{via_name, Committed, Shared};
+use crate::client::{endorser_list, via_name, Committed, Shared};
 use crate::{error, twin, Api, Bytes};
 
 /// A signature given by Python: `bytes`, `bytearray` or `memoryview` (never `str`).
@@ -194,11 +194,7 @@ impl Transaction {
                 shared,
                 tx_id: submitted.tx_id().to_owned(),
                 result: submitted.result().to_vec(),
-                endorsers: submitted
-                    .endorsers()
-                    .iter()
-                    .map(|e| (e.peer.clone(), e.address.clone(), e.msp_id.clone()))
-                    .collect(),
+                endorsers: submitted.endorsers().to_vec(),
                 via: via_name(submitted.via()),
                 inner: Mutex::new(Some(submitted)),
                 api,
@@ -223,7 +219,7 @@ pub(crate) struct Submitted {
     shared: Shared,
     tx_id: String,
     result: Vec<u8>,
-    endorsers: Vec<(String, String, String)>,
+    endorsers: Vec<flow::Endorser>,
     via: &'static str,
     inner: Mutex<Option<flow::Submitted>>,
     api: Api,
@@ -248,15 +244,7 @@ impl Submitted {
     /// msp_id.
     #[getter]
     fn endorsers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = pyo3::types::PyList::empty(py);
-        for (peer, address, msp_id) in &self.endorsers {
-            let d = PyDict::new(py);
-            d.set_item("peer", peer)?;
-            d.set_item("address", address)?;
-            d.set_item("msp_id", msp_id)?;
-            list.append(d)?;
-        }
-        Ok(list.into_any())
+        endorser_list(py, &self.endorsers)
     }
 
     /// `"gateway"` or `"client"`: which flow submitted the transaction and reports its commit.
