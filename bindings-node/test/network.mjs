@@ -1,5 +1,6 @@
 // The real local Fabric network for the Node tests: tests/network/net at base 22600 (moved by
 // FABWEAVE_NODE_NET_BASE, and by FABWEAVE_TEST_NET_BASE_OFFSET as every suite's network is).
+// Test files that stop nodes restart them before they end, so files can share one network.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,19 +21,37 @@ function net(...args) {
   });
 }
 
-/** Brings the network up; resolves to its manifest (network.json). */
+let startedHere = false;
+
+/**
+ * Brings the network up, or joins the one already running at BASE (tests/run starts one for
+ * all the test files, which node --test runs one at a time); resolves to its manifest
+ * (network.json). A network this process started is torn down by down().
+ */
 export function up() {
-  const r = net('up');
-  if (r.status !== 0) {
-    throw new Error(`tests/network/net --base ${BASE} up failed:\n${r.stdout}\n${r.stderr}`);
+  if (net('status').status !== 0) {
+    const r = net('up');
+    if (r.status !== 0) {
+      throw new Error(`tests/network/net --base ${BASE} up failed:\n${r.stdout}\n${r.stderr}`);
+    }
+    startedHere = true;
   }
   return JSON.parse(readFileSync(join(REPO, '.net', String(BASE), 'network.json'), 'utf8'));
 }
 
-/** Tears the network down. */
+/** Tears the network down if up() started it. */
 export function down() {
+  if (!startedHere) return;
   const r = net('down');
   if (r.status !== 0) console.error(`tests/network/net --base ${BASE} down failed:\n${r.stderr}`);
+}
+
+/** `tests/network/net --base BASE stop|start NODE`, e.g. stopping peer0.org2 for a failover test. */
+export function node(action, name) {
+  const r = net(action, name);
+  if (r.status !== 0) {
+    throw new Error(`tests/network/net --base ${BASE} ${action} ${name} failed:\n${r.stdout}\n${r.stderr}`);
+  }
 }
 
 /** The path of `org`'s BCS-style user profile. */
