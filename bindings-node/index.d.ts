@@ -112,6 +112,51 @@ export interface EvaluateOptions {
   timeout?: number;
 }
 
+/** `Network.contract`'s options. */
+export interface ContractOptions {
+  /** Send submits that touch the same keys one after another instead of racing into read conflicts. */
+  hotKeyScheduling?: boolean;
+  /**
+   * A signature policy, e.g. `"AND('Org1MSP.peer','Org2MSP.peer')"`, to plan endorsements with
+   * where discovery is off or no peer answers it; a malformed one throws `ProfileError`.
+   */
+  endorsementPolicy?: string;
+}
+
+/** A peer as the client knows it (`Network.view()`). */
+export interface PeerView {
+  /** Its name in the profile, or its address when only discovery knows it. */
+  name: string;
+  /** Its organization's MSP ID; null when unknown. */
+  mspId: string | null;
+  /** `host:port`. */
+  address: string;
+  /** Its ledger height as discovery last reported it; null when unknown. */
+  height: number | null;
+  /** The chaincodes discovery reported on it; null until discovery answered. */
+  chaincodes: string[] | null;
+  /** Whether discovery reported it (rather than only the profile). */
+  discovered: boolean;
+}
+
+/** An orderer as the client knows it. */
+export interface OrdererView {
+  /** Its name. */
+  name: string;
+  /** `host:port`. */
+  address: string;
+}
+
+/** What the client knows of a channel, from the profile and (once asked) discovery. */
+export interface ChannelView {
+  /** The channel's peers: the profile's first, then those only discovery knows. */
+  peers: PeerView[];
+  /** The channel's orderers. */
+  orderers: OrdererView[];
+  /** The channel's MSP IDs (empty until discovery answered). */
+  msps: string[];
+}
+
 /** An event a chaincode set in a committed transaction. */
 export interface ChaincodeEvent {
   /** The block of the transaction. */
@@ -195,8 +240,15 @@ export declare class Network {
   private constructor();
   /** The channel's name. */
   get name(): string;
-  /** A chaincode on this channel. */
-  contract(name: string): Contract;
+  /**
+   * A chaincode on this channel, with options for all its calls (see `ContractOptions`).
+   * @throws ProfileError when `options.endorsementPolicy` is malformed.
+   */
+  contract(name: string, options?: ContractOptions): Contract;
+  /** What the client knows of the channel, from the profile and (once asked) discovery. */
+  view(): Promise<ChannelView>;
+  /** Asks discovery again now and resolves to the new view. */
+  refresh(): Promise<ChannelView>;
 }
 
 /** A chaincode on a channel. Made by `Network.contract()`. */

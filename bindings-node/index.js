@@ -40,6 +40,7 @@ const OPTIONS = {
     'commitStrategy', 'retry', 'endorseTimeout', 'submitTimeout', 'commitTimeout',
   ],
   evaluate: ['args', 'transient', 'peers', 'timeout'],
+  contract: ['hotKeyScheduling', 'endorsementPolicy'],
 };
 
 /** Checks an options object: a plain object (or undefined) with known keys only. */
@@ -186,15 +187,42 @@ class Network {
     return this.#name;
   }
 
-  /** A chaincode on this channel. */
-  contract(name) {
+  /**
+   * A chaincode on this channel. `options.hotKeyScheduling` sends submits that touch the same
+   * keys one after another instead of racing into read conflicts; `options.endorsementPolicy`
+   * (e.g. "AND('Org1MSP.peer','Org2MSP.peer')") plans endorsements where discovery is off or no
+   * peer answers it (a malformed policy throws ProfileError here).
+   */
+  contract(name, options) {
     checkName('a chaincode name', name);
+    checkOptions('contract', options);
+    if (options?.hotKeyScheduling !== undefined && typeof options.hotKeyScheduling !== 'boolean') {
+      throw typeError(`hotKeyScheduling must be a boolean, not ${describe(options.hotKeyScheduling)}`);
+    }
+    if (options?.endorsementPolicy !== undefined && typeof options.endorsementPolicy !== 'string') {
+      throw typeError(`endorsementPolicy must be a string, not ${describe(options.endorsementPolicy)}`);
+    }
+    const plan = options ? { ...options } : undefined;
     try {
-      this.#native.ensureOpen();
+      this.#native.checkContract(plan ?? {});
     } catch (e) {
       throw fromNative(e);
     }
-    return new Contract(this.#native, this.#name, name);
+    return new Contract(this.#native, this.#name, name, plan);
+  }
+
+  /**
+   * What the client knows of the channel, from the profile and (once asked) discovery:
+   * `{ peers: [{ name, mspId, address, height, chaincodes, discovered }], orderers: [{ name,
+   * address }], msps }`.
+   */
+  async view() {
+    return call(() => this.#native.view(this.#name));
+  }
+
+  /** Asks discovery again now and resolves to the new view (see view()). */
+  async refresh() {
+    return call(() => this.#native.refresh(this.#name));
   }
 }
 
@@ -204,11 +232,14 @@ class Contract {
   #channel;
   #name;
 
+  #options;
+
   /** @internal Made by Network.contract(). */
-  constructor(inner, channel, name) {
+  constructor(inner, channel, name, options) {
     this.#native = inner;
     this.#channel = channel;
     this.#name = name;
+    this.#options = options;
   }
 
   /** The chaincode's name. */
@@ -226,7 +257,7 @@ class Contract {
     checkName('a function name', fn);
     checkOptions('submit', options);
     checkPayloads(options);
-    const done = await call(() => this.#native.submit(this.#channel, this.#name, fn, options));
+    const done = await call(() => this.#native.submit(this.#channel, this.#name, fn, options, this.#options));
     done.attempts = attemptsFrom(done.attempts);
     return done;
   }
@@ -236,7 +267,7 @@ class Contract {
     checkName('a function name', fn);
     checkOptions('evaluate', options);
     checkPayloads(options);
-    return call(() => this.#native.evaluate(this.#channel, this.#name, fn, options));
+    return call(() => this.#native.evaluate(this.#channel, this.#name, fn, options, this.#options));
   }
 }
 

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use fabweave::config::Profile;
 use fabweave::crypto::CryptoSuite;
 use fabweave::flow::{self, CommitStrategy, Deadlines, Mode, QueryStrategy, RetryPolicy, Via};
+use fabweave::routing::policy::SignaturePolicy;
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 use serde_json::Value;
@@ -114,6 +115,87 @@ pub struct EvaluateOptions {
     pub peers: Option<Vec<String>>,
     /// Seconds for the whole evaluate.
     pub timeout: Option<f64>,
+}
+
+/// `network.contract(name, options)`'s options.
+#[napi(object)]
+#[derive(Default)]
+pub struct ContractOptions {
+    /// Send submits that touch the same keys one after another instead of racing into read
+    /// conflicts.
+    pub hot_key_scheduling: Option<bool>,
+    /// A signature policy, e.g. `AND('Org1MSP.peer','Org2MSP.peer')`, to plan endorsements
+    /// with where discovery is off or no peer answers it.
+    pub endorsement_policy: Option<String>,
+}
+
+/// A peer as the client knows it.
+#[napi(object)]
+pub struct PeerView {
+    /// The peer's name (from the profile, or its address when discovered).
+    pub name: String,
+    /// Its organization's MSP ID; null when neither the profile nor discovery says.
+    pub msp_id: Option<String>,
+    /// `host:port`.
+    pub address: String,
+    /// Its ledger height as discovery last reported it; null when unknown.
+    pub height: Option<f64>,
+    /// The chaincodes discovery reported installed on it; null until discovery answered.
+    pub chaincodes: Option<Vec<String>>,
+    /// Whether discovery reported it (rather than only the profile).
+    pub discovered: bool,
+}
+
+/// An orderer as the client knows it.
+#[napi(object)]
+pub struct OrdererView {
+    /// The orderer's name.
+    pub name: String,
+    /// `host:port`.
+    pub address: String,
+}
+
+/// What the client knows of a channel: from the profile and, once asked, discovery.
+#[napi(object)]
+pub struct ChannelView {
+    /// The channel's peers.
+    pub peers: Vec<PeerView>,
+    /// The channel's orderers.
+    pub orderers: Vec<OrdererView>,
+    /// The channel's MSP IDs (empty until discovery answered).
+    pub msps: Vec<String>,
+}
+
+impl From<&fabweave::routing::ChannelView> for ChannelView {
+    fn from(v: &fabweave::routing::ChannelView) -> Self {
+        ChannelView {
+            peers: v
+                .peers
+                .iter()
+                .map(|p| PeerView {
+                    name: p.name.clone(),
+                    msp_id: p.msp_id.clone(),
+                    address: p.endpoint.address().to_owned(),
+                    height: p.height.map(|h| h as f64),
+                    chaincodes: p.chaincodes.clone(),
+                    discovered: p.discovered,
+                })
+                .collect(),
+            orderers: v
+                .orderers
+                .iter()
+                .map(|o| OrdererView {
+                    name: o.name.clone(),
+                    address: o.endpoint.address().to_owned(),
+                })
+                .collect(),
+            msps: v
+                .config
+                .iter()
+                .flat_map(|c| c.msps.iter().map(|m| m.msp_id.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// An event a chaincode set in a committed transaction.
@@ -354,6 +436,7 @@ pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
     let client = b.connect().await.map_err(error::to_js)?;
     Ok(Client {
         inner: Arc::new(Mutex::new(Some(client))),
+        policies: Mutex::default(),
     })
 }
 
@@ -362,6 +445,8 @@ pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
 pub struct Client {
     /// The core client; `None` once closed.
     inner: Arc<Mutex<Option<flow::Client>>>,
+    /// Endorsement policies of contracts, parsed once by their text.
+    policies: Mutex<HashMap<String, Arc<SignaturePolicy>>>,
 }
 
 impl Client {
@@ -369,6 +454,36 @@ impl Client {
     fn get(&self) -> napi::Result<flow::Client> {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         guard.clone().ok_or_else(error::closed)
+    }
+
+    /// A parsed endorsement policy, from the cache or parsed now.
+    fn policy(&self, text: &str) -> napi::Result<Arc<SignaturePolicy>> {
+        let mut cache = self.policies.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(text) {
+            return Ok(Arc::clone(p));
+        }
+        let parsed = Arc::new(SignaturePolicy::parse(text).map_err(error::to_js)?);
+        cache.insert(text.to_owned(), Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    /// The core contract `name` on `channel` with the contract's options.
+    pub(crate) fn contract(
+        &self,
+        channel: String,
+        name: String,
+        options: Option<&ContractOptions>,
+    ) -> napi::Result<flow::Contract> {
+        let mut contract = self.get()?.network(channel).contract(name);
+        if let Some(o) = options {
+            if o.hot_key_scheduling == Some(true) {
+                contract = contract.with_hot_key_scheduling();
+            }
+            if let Some(text) = &o.endorsement_policy {
+                contract = contract.with_endorsement_policy(self.policy(text)?);
+            }
+        }
+        Ok(contract)
     }
 }
 
@@ -383,12 +498,11 @@ impl Client {
         contract: String,
         function: String,
         options: Option<SubmitOptions>,
+        contract_options: Option<ContractOptions>,
     ) -> napi::Result<Committed> {
         let o = options.unwrap_or_default();
         let mut call = self
-            .get()?
-            .network(channel)
-            .contract(contract)
+            .contract(channel, contract, contract_options.as_ref())?
             .submit(function)
             .args(to_args(o.args));
         for (k, v) in to_transient(o.transient) {
@@ -433,12 +547,11 @@ impl Client {
         contract: String,
         function: String,
         options: Option<EvaluateOptions>,
+        contract_options: Option<ContractOptions>,
     ) -> napi::Result<Buffer> {
         let o = options.unwrap_or_default();
         let mut call = self
-            .get()?
-            .network(channel)
-            .contract(contract)
+            .contract(channel, contract, contract_options.as_ref())?
             .evaluate(function)
             .args(to_args(o.args));
         for (k, v) in to_transient(o.transient) {
@@ -451,6 +564,31 @@ impl Client {
             call = call.timeout(d);
         }
         call.await.map(Buffer::from).map_err(error::to_js)
+    }
+
+    /// Checks a contract's options (parsing its endorsement policy) when the contract is made,
+    /// so a malformed policy fails there rather than at the first call.
+    #[napi]
+    pub fn check_contract(&self, options: ContractOptions) -> napi::Result<()> {
+        self.get()?;
+        if let Some(text) = &options.endorsement_policy {
+            self.policy(text)?;
+        }
+        Ok(())
+    }
+
+    /// What the client knows of `channel`, from the profile and (once asked) discovery.
+    #[napi]
+    pub async fn view(&self, channel: String) -> napi::Result<ChannelView> {
+        let view = self.get()?.network(channel).view().await;
+        Ok(ChannelView::from(&*view))
+    }
+
+    /// Asks discovery about `channel` again now and returns the new view.
+    #[napi]
+    pub async fn refresh(&self, channel: String) -> napi::Result<ChannelView> {
+        let view = self.get()?.network(channel).refresh().await;
+        Ok(ChannelView::from(&*view))
     }
 
     /// The MSP ID of the client's identity.

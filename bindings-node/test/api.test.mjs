@@ -83,6 +83,10 @@ test("index.d.ts's option and result types match the addon's (src/client.rs)", (
     ['Committed', 'Committed'],
     ['ChaincodeEvent', 'ChaincodeEvent'],
     ['Endorser', 'Endorser'],
+    ['ContractOptions', 'ContractOptions'],
+    ['PeerView', 'PeerView'],
+    ['OrdererView', 'OrdererView'],
+    ['ChannelView', 'ChannelView'],
   ]) {
     assert.deepEqual(dtsFields(ts), rustFields('client.rs', rust), `${ts} vs ${rust}`);
   }

@@ -498,7 +498,11 @@ impl Network {
     ) -> PyResult<Py<PyAny>> {
         self.shared.get(py)?;
         let endorsement_policy = endorsement_policy
-            .map(|text| SignaturePolicy::parse(text).map_err(|e| error::to_py(py, e)))
+            .map(|text| {
+                SignaturePolicy::parse(text)
+                    .map(Arc::new)
+                    .map_err(|e| error::to_py(py, e))
+            })
             .transpose()?;
         Contract {
             shared: self.shared.clone(),
@@ -590,7 +594,7 @@ pub(crate) struct Contract {
     /// `Contract::with_hot_key_scheduling`.
     pub(crate) hot_key_scheduling: bool,
     /// `Contract::with_endorsement_policy`.
-    pub(crate) endorsement_policy: Option<SignaturePolicy>,
+    pub(crate) endorsement_policy: Option<Arc<SignaturePolicy>>,
     pub(crate) api: Api,
 }
 twin!(Contract, AsyncContract, "Contract");
@@ -607,7 +611,7 @@ impl Contract {
             contract = contract.with_hot_key_scheduling();
         }
         if let Some(policy) = &self.endorsement_policy {
-            contract = contract.with_endorsement_policy(policy.clone());
+            contract = contract.with_endorsement_policy(Arc::clone(policy));
         }
         Ok(contract)
     }

@@ -346,8 +346,9 @@ impl Contract {
 
     /// This contract, planning endorsements with `policy` where discovery is off or no peer
     /// answers it (instead of a policy from the profile, or one peer of every organization).
-    pub fn with_endorsement_policy(mut self, policy: SignaturePolicy) -> Self {
-        self.policy = Some(Arc::new(policy));
+    /// Takes the policy or an `Arc` of it (shared by many contracts without copying).
+    pub fn with_endorsement_policy(mut self, policy: impl Into<Arc<SignaturePolicy>>) -> Self {
+        self.policy = Some(policy.into());
         self
     }
 
