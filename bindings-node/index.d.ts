@@ -161,6 +161,8 @@ export interface ChannelView {
 export interface ChaincodeEvent {
   /** The block of the transaction. */
   blockNumber: number;
+  /** The transaction's index in the block (absent on `Committed.events`, where it is not known). */
+  txIndex?: number | null;
   /** The transaction id. */
   txId: string;
   /** The chaincode that set it. */
@@ -249,6 +251,11 @@ export declare class Network {
   view(): Promise<ChannelView>;
   /** Asks discovery again now and resolves to the new view. */
   refresh(): Promise<ChannelView>;
+  /**
+   * Opens a stream of this channel's blocks, one `BlockEvent` per block in order. With a
+   * `checkpointer` that holds a position, the stream resumes after it and `start` is ignored.
+   */
+  blockEvents(options?: BlockEventsOptions): Promise<EventStream<BlockEvent>>;
 }
 
 /** A chaincode on a channel. Made by `Network.contract()`. */
@@ -262,6 +269,13 @@ export declare class Contract {
   submit(fn: string, options?: SubmitOptions): Promise<Committed>;
   /** Evaluates (queries) `fn(...options.args)` on one peer; resolves to its payload. */
   evaluate(fn: string, options?: EvaluateOptions): Promise<Buffer>;
+  /**
+   * Opens a stream of the events this chaincode emits in valid transactions, in ledger order.
+   * With a `checkpointer` that holds a position, the stream resumes after it (`start` is
+   * ignored); acknowledge each event after processing it (`stream.ack(event)`) and a stream
+   * reopened with the same checkpointer delivers each event exactly once.
+   */
+  chaincodeEvents(options?: ChaincodeEventsOptions): Promise<EventStream<ChaincodeEvent>>;
 }
 
 /** The stable codes of fabweave's errors. */
@@ -418,4 +432,143 @@ export declare class CaError extends FabweaveError {
 export declare class CheckpointError extends FabweaveError {
   file: string | null;
   reason: string;
+}
+
+// ---- Event streams ---------------------------------------------------------------------------
+
+/** What a block stream reads: full blocks, filtered blocks (small, no payloads), or full blocks with private data. */
+export type BlockKind = 'full' | 'filtered' | 'withPrivateData';
+
+/** A position in the ledger: the last event processed. */
+export interface Checkpoint {
+  /** The block of the last event processed. */
+  blockNumber: number;
+  /** The index of its transaction in the block; null when the whole block was processed. */
+  txIndex?: number | null;
+  /** That transaction's id, when known (informational). */
+  txId?: string | null;
+}
+
+/**
+ * Where a stream starts when its checkpointer has no position: the newest block (default), the
+ * first block, the next block committed (Fabric 2.3+), a block number, or after a checkpoint.
+ */
+export type StartAt = 'newest' | 'oldest' | 'nextCommit' | number | Checkpoint;
+
+/** `Contract.chaincodeEvents`' options. */
+export interface ChaincodeEventsOptions {
+  /** Only events of this name. */
+  eventName?: string;
+  /** Where to start when the checkpointer has no position (default `'newest'`). */
+  start?: StartAt;
+  /** Resume after its position; `stream.ack(event)` records into it. */
+  checkpointer?: Checkpointer;
+  /** The blocks events are read from (default `'full'`; `'filtered'` events have empty payloads). */
+  kind?: BlockKind;
+  /** Seconds without any peer delivering before the stream ends with an error (default 300). */
+  giveUpAfter?: number;
+}
+
+/** `Network.blockEvents`' options. */
+export interface BlockEventsOptions {
+  /** What to read (default `'full'`). */
+  kind?: BlockKind;
+  /** Where to start when the checkpointer has no position (default `'newest'`). */
+  start?: StartAt;
+  /** Resume after its position; `stream.ack(block)` records into it. */
+  checkpointer?: Checkpointer;
+  /** Seconds without any peer delivering before the stream ends with an error (default 300). */
+  giveUpAfter?: number;
+}
+
+/** A transaction of a block event. */
+export interface BlockTransaction {
+  /** Its index in the block. */
+  index: number;
+  /** The transaction id (empty for configuration transactions that carry none). */
+  txId: string;
+  /** The validation code (0: valid); null when the block carries no codes. */
+  validationCode?: number | null;
+  /** The validation code's name, e.g. `VALID`, `MVCC_READ_CONFLICT`. */
+  validationCodeName?: string | null;
+}
+
+/** One block of a block event stream. */
+export declare class BlockEvent {
+  private constructor();
+  /** The block number. */
+  readonly number: number;
+  /** What the stream reads. */
+  readonly kind: BlockKind;
+  /** The block's transactions with their validation codes, in order. */
+  readonly transactions: BlockTransaction[];
+  /** The chaincode events of the block's valid transactions (empty payloads when filtered). */
+  readonly chaincodeEvents: ChaincodeEvent[];
+  /** The block as the peer sent it, protobuf-encoded: a `common.Block`, or a `protos.FilteredBlock` when filtered. */
+  readonly bytes: Buffer;
+  /**
+   * The block decoded for people: `number`, `hash`, `previousHash`, `dataHash` (hex),
+   * `metadata` and `transactions` (each with `txId`, `headerType`, `creator`,
+   * `validationCode(Name)`, `actions` with function, args, response, read/write sets, event and
+   * endorsers; byte strings as `{ encoding: 'utf8' | 'base64', value }`). Null when filtered.
+   */
+  decode(): Record<string, any> | null;
+}
+
+/**
+ * A stream of events: `for await (const event of stream)`. It ends after `close()`, or rejects
+ * with the error it cannot recover from (e.g. no peer delivered for `giveUpAfter` seconds);
+ * it reconnects to another peer when its peer fails, with nothing lost or repeated. Leaving a
+ * for-await loop early closes it, as does `await using`.
+ */
+export declare class EventStream<T> implements AsyncIterableIterator<T> {
+  private constructor();
+  /** The next event; `{ done: true }` at the end, and for a call pending when `close()` is called. */
+  next(): Promise<IteratorResult<T, undefined>>;
+  /** Closes the stream (for-await calls it when a loop is left early). */
+  return(): Promise<IteratorReturnResult<undefined>>;
+  /** The stream itself. */
+  [Symbol.asyncIterator](): EventStream<T>;
+  /** Records `event` as processed in the stream's checkpointer (nothing without one); call it after processing. */
+  ack(event: T | Checkpoint): Promise<void>;
+  /** Stops reading: pending `next()` calls resolve to `{ done: true }`. Closing twice is harmless. */
+  close(): Promise<void>;
+  /** Whether `close()` was called. */
+  get closed(): boolean;
+  /** The peer the stream reads from now, while connected; else null. */
+  get peer(): string | null;
+  /** How many deliver streams were opened so far (1 until a reconnection). */
+  get sessions(): number;
+  /** The last error a peer's stream ended with (kept after the stream recovered), or null. */
+  get lastError(): FabweaveError | null;
+  /** The channel. */
+  get channel(): string;
+  /** `await using stream = await contract.chaincodeEvents()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Where a stream's application got to, kept across streams. Use a subclass. */
+export declare class Checkpointer {
+  protected constructor();
+  /** The last position recorded, or null. */
+  get checkpoint(): Checkpoint | null;
+  /** Records `position` (a checkpoint, or an event read from a stream) as the last processed. */
+  save(position: Checkpoint | ChaincodeEvent | BlockEvent): Promise<void>;
+}
+
+/** A checkpointer in memory: survives closing and reopening a stream in this process. */
+export declare class InMemoryCheckpointer extends Checkpointer {
+  constructor();
+}
+
+/**
+ * A checkpointer in a small JSON file, replaced atomically on each save: a restarted process
+ * opening the same file resumes after the last event it recorded. The constructor reads the
+ * file (a missing one is empty, created on the first save; its folder must exist) and throws
+ * `CheckpointError` for a file that is not a checkpoint.
+ */
+export declare class FileCheckpointer extends Checkpointer {
+  constructor(path: string);
+  /** The checkpoint file. */
+  get path(): string;
 }

@@ -19,6 +19,8 @@ try {
   );
 }
 
+const events = require('./events.js');
+
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 /** Runs a call of the addon, turning what it throws or rejects with into fabweave's errors. */
@@ -224,6 +226,11 @@ class Network {
   async refresh() {
     return call(() => this.#native.refresh(this.#name));
   }
+
+  /** Opens a stream of this channel's blocks (see events.js). */
+  blockEvents(options) {
+    return events.blockEvents(this.#native, this.#name, options);
+  }
 }
 
 /** A chaincode on a channel. */
@@ -269,6 +276,11 @@ class Contract {
     checkPayloads(options);
     return call(() => this.#native.evaluate(this.#channel, this.#name, fn, options, this.#options));
   }
+
+  /** Opens a stream of the events this chaincode emits (see events.js). */
+  chaincodeEvents(options) {
+    return events.chaincodeEvents(this.#native, this.#channel, this.#name, options);
+  }
 }
 
 module.exports = {
@@ -290,4 +302,9 @@ module.exports = {
   ProtocolError: errors.ProtocolError,
   CaError: errors.CaError,
   CheckpointError: errors.CheckpointError,
+  EventStream: events.EventStream,
+  BlockEvent: events.BlockEvent,
+  Checkpointer: events.Checkpointer,
+  InMemoryCheckpointer: events.InMemoryCheckpointer,
+  FileCheckpointer: events.FileCheckpointer,
 };

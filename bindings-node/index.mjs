@@ -20,6 +20,11 @@ export const {
   ProtocolError,
   CaError,
   CheckpointError,
+  EventStream,
+  BlockEvent,
+  Checkpointer,
+  InMemoryCheckpointer,
+  FileCheckpointer,
 } = fabweave;
 
 export default fabweave;

@@ -203,6 +203,9 @@ impl From<&fabweave::routing::ChannelView> for ChannelView {
 pub struct ChaincodeEvent {
     /// The block of the transaction.
     pub block_number: f64,
+    /// The transaction's index within the block (null on `Committed.events`, where it is not
+    /// known).
+    pub tx_index: Option<u32>,
     /// The transaction id.
     pub tx_id: String,
     /// The chaincode that set it.
@@ -262,6 +265,7 @@ impl From<flow::Committed> for Committed {
                 .event()
                 .map(|e| ChaincodeEvent {
                     block_number,
+                    tx_index: None,
                     tx_id: done.tx_id().to_owned(),
                     chaincode_id: e.chaincode_id.clone(),
                     event_name: e.event_name.clone(),
@@ -451,7 +455,7 @@ pub struct Client {
 
 impl Client {
     /// The core client, or `FABWEAVE_CLOSED` once closed.
-    fn get(&self) -> napi::Result<flow::Client> {
+    pub(crate) fn get(&self) -> napi::Result<flow::Client> {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         guard.clone().ok_or_else(error::closed)
     }

@@ -19,7 +19,10 @@ const DTS = readFileSync(join(PKG, 'index.d.ts'), 'utf8');
 function declared() {
   const functions = [...DTS.matchAll(/^export declare function (\w+)/gm)].map((m) => m[1]);
   const classes = {};
-  for (const m of DTS.matchAll(/^export declare class (\w+)(?: extends (\w+))? \{\n([\s\S]*?)^\}/gm)) {
+  // `class Name<T> extends Base implements Interface<T> {`: generics and `implements` are types only.
+  for (const m of DTS.matchAll(
+    /^export declare class (\w+)(?:<[^>]*>)?(?: extends (\w+))?(?: implements [^{]+)? \{\n([\s\S]*?)^\}/gm,
+  )) {
     const body = m[3];
     classes[m[1]] = {
       base: m[2] ?? null,
@@ -67,7 +70,11 @@ test('index.d.ts declares exactly what the package exports', () => {
     assert.deepEqual(methods.sort(), [...c.methods].sort(), `${name}'s methods`);
     assert.deepEqual(getters.sort(), [...dtsGetters].sort(), `${name}'s getters`);
     const symbols = Object.getOwnPropertySymbols(proto).map((s) =>
-      s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')) ? 'asyncDispose' : String(s),
+      s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'))
+        ? 'asyncDispose'
+        : s === Symbol.asyncIterator
+          ? 'asyncIterator'
+          : String(s),
     );
     assert.deepEqual(symbols.sort(), [...c.symbols].sort(), `${name}'s symbol methods`);
   }
@@ -89,6 +96,37 @@ test("index.d.ts's option and result types match the addon's (src/client.rs)", (
     ['ChannelView', 'ChannelView'],
   ]) {
     assert.deepEqual(dtsFields(ts), rustFields('client.rs', rust), `${ts} vs ${rust}`);
+  }
+});
+
+test("index.d.ts's event stream types match the addon's (src/events.rs)", () => {
+  // The checkpointer is an option of the JavaScript API that the addon takes as an argument.
+  const withoutCheckpointer = (fields) => fields.filter((f) => f !== 'checkpointer');
+  for (const [rust, ts] of [
+    ['Checkpoint', 'Checkpoint'],
+    ['BlockTransaction', 'BlockTransaction'],
+    ['ChaincodeEventsOptions', 'ChaincodeEventsOptions'],
+    ['BlockEventsOptions', 'BlockEventsOptions'],
+  ]) {
+    assert.deepEqual(withoutCheckpointer(dtsFields(ts)), rustFields('events.rs', rust), `${ts} vs ${rust}`);
+  }
+  assert.ok(dtsFields('ChaincodeEventsOptions').includes('checkpointer'));
+  assert.ok(dtsFields('BlockEventsOptions').includes('checkpointer'));
+  // BlockEvent is a class whose fields are the addon's BlockEventData.
+  const body = DTS.match(/^export declare class BlockEvent \{\n([\s\S]*?)^\}/m);
+  assert.ok(body, 'no class BlockEvent in index.d.ts');
+  const fields = [...body[1].matchAll(/^ {2}readonly (\w+):/gm)].map((x) => x[1]).sort();
+  assert.deepEqual(fields, rustFields('events.rs', 'BlockEventData'));
+  // The option names events.js accepts are the declared ones.
+  const js = readFileSync(join(PKG, 'events.js'), 'utf8');
+  for (const [what, ts] of [
+    ['chaincodeEvents', 'ChaincodeEventsOptions'],
+    ['blockEvents', 'BlockEventsOptions'],
+  ]) {
+    const m = js.match(new RegExp(`^ {2}${what}: \\[([^\\]]*)\\]`, 'm'));
+    assert.ok(m, `no ${what} options in events.js`);
+    const names = [...m[1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort();
+    assert.deepEqual(names, dtsFields(ts), `${what} options`);
   }
 });
 
