@@ -19,6 +19,9 @@ try {
   );
 }
 
+const ca = require('./ca.js');
+const ledger = require('./ledger.js');
+
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 /** Runs a call of the addon, turning what it throws or rejects with into fabweave's errors. */
@@ -196,6 +199,11 @@ class Network {
     }
     return new Contract(this.#native, this.#name, name);
   }
+
+  /** The channel's ledger: chain info, blocks and transactions (qscc), channels of a peer (cscc). */
+  ledger(options) {
+    return ledger.openLedger(this.#native, this.#name, options);
+  }
 }
 
 /** A chaincode on a channel. */
@@ -245,6 +253,9 @@ module.exports = {
   Client,
   Network,
   Contract,
+  CaClient: ca.CaClient,
+  Enrollment: ca.Enrollment,
+  Ledger: ledger.Ledger,
   FabweaveError: errors.FabweaveError,
   ProfileError: errors.ProfileError,
   IdentityError: errors.IdentityError,

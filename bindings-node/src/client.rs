@@ -361,7 +361,7 @@ pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
 #[napi]
 pub struct Client {
     /// The core client; `None` once closed.
-    inner: Arc<Mutex<Option<flow::Client>>>,
+    pub(crate) inner: Arc<Mutex<Option<flow::Client>>>,
 }
 
 impl Client {
