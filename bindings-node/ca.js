@@ -355,7 +355,9 @@ class CaClient {
     if (id !== undefined) checkString('id', id);
     const o = checkOptions('revoke', options) ?? {};
     if (id !== undefined) o.id = id;
-    return call(() => this.#native.revoke(credential, o));
+    const revocation = await call(() => this.#native.revoke(credential, o));
+    revocation.crl = revocation.crl ?? null;
+    return revocation;
   }
 
   /** The identities `registrar` may see. */

@@ -372,8 +372,8 @@ export interface RevokedCertificate {
 export interface Revocation {
   /** The certificates revoked. */
   revoked: RevokedCertificate[];
-  /** The CRL, PEM, when `gencrl` asked for one. */
-  crl?: string | null;
+  /** The CRL, PEM, when `gencrl` asked for one; else null. */
+  crl: string | null;
 }
 
 /**

@@ -38,6 +38,25 @@ async function enrollAdmin(client) {
   return client.enroll(enrollId, enrollSecret);
 }
 
+/**
+ * The authority key identifier of a PEM certificate, hex: the keyIdentifier [0] of its
+ * AuthorityKeyIdentifier extension (OID 2.5.29.35; Node's X509Certificate does not show it).
+ */
+function authorityKeyId(pem) {
+  const der = new X509Certificate(pem).raw;
+  const at = der.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x23]));
+  assert.ok(at >= 0, 'the certificate has an AuthorityKeyIdentifier');
+  // OID, OCTET STRING { SEQUENCE { [0] keyIdentifier ... } } (short lengths, as CA certificates have).
+  let i = at + 5;
+  assert.equal(der[i], 0x04);
+  i += 2;
+  assert.equal(der[i], 0x30);
+  i += 2;
+  assert.equal(der[i], 0x80);
+  const length = der[i + 1];
+  return der.subarray(i + 2, i + 2 + length).toString('hex');
+}
+
 /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
 async function freePort() {
   const server = createServer();
@@ -184,6 +203,16 @@ test('register and enroll a user with an attribute; identities, modify, affiliat
   // The new secret is the one the CA takes now.
   assert.equal((await client.enroll(user, 'new-secret-7')).commonName, user);
 
+  // This network's CA does not allow removals (cfg.identities.allowremove is off): the CA's
+  // refusal, with its code, and the identity stays.
+  await assert.rejects(client.removeIdentity(admin, user), (e) => {
+    assert.ok(e instanceof CaError, `${e.name}: ${e.message}`);
+    assert.equal(e.status, 403);
+    assert.equal(e.caCode, 56);
+    return true;
+  });
+  assert.equal((await client.identity(admin, user)).id, user);
+
   const tree = await client.affiliations(admin);
   const names = JSON.stringify(tree);
   assert.ok(names.includes('org1.department1'), names);
@@ -229,19 +258,23 @@ test('a revoked identity can neither enroll nor reenroll', async () => {
   const secret = await client.register(admin, user, { affiliation: 'org1.department1', maxEnrollments: 5 });
   const first = await client.enroll(user, secret);
   const second = await client.reenroll(first);
+  const third = await client.reenroll(second);
+  const serial = (e) => new X509Certificate(e.certificate).serialNumber.toLowerCase().replace(/^0+/, '');
+  const serials = (r) => r.revoked.map((c) => c.serial.toLowerCase().replace(/^0+/, '')).sort();
 
+  // One certificate by serial and AKI: that one only; its holder can no longer reenroll.
+  const one = await client.revoke(admin, { serial: serial(first), aki: authorityKeyId(first.certificate) });
+  assert.deepEqual(serials(one), [serial(first)]);
+  assert.equal(one.crl, null, 'no CRL unless asked');
+  await assert.rejects(client.reenroll(first), (e) => e instanceof CaError && e.caCode === 20);
+
+  // The identity: its other certificates, and a CRL listing all three.
   const revocation = await client.revoke(admin, user, { reason: 'keycompromise', gencrl: true });
-  assert.equal(revocation.revoked.length, 2);
   for (const r of revocation.revoked) {
     assert.match(r.serial, /^[0-9a-f]+$/i);
     assert.match(r.aki, /^[0-9a-f]+$/i);
   }
-  // The serials are those of the two certificates issued.
-  const serials = [first, second].map((e) => new X509Certificate(e.certificate).serialNumber.toLowerCase().replace(/^0+/, ''));
-  assert.deepEqual(
-    revocation.revoked.map((r) => r.serial.toLowerCase().replace(/^0+/, '')).sort(),
-    serials.sort(),
-  );
+  assert.deepEqual(serials(revocation), [serial(second), serial(third)].sort());
   assert.match(revocation.crl, /-----BEGIN X509 CRL-----/);
 
   await assert.rejects(client.enroll(user, secret), (e) => {
