@@ -256,6 +256,8 @@ export declare class Network {
    * `checkpointer` that holds a position, the stream resumes after it and `start` is ignored.
    */
   blockEvents(options?: BlockEventsOptions): Promise<EventStream<BlockEvent>>;
+  /** The channel's ledger: chain info, blocks and transactions (qscc), channels of a peer (cscc). */
+  ledger(options?: LedgerOptions): Ledger;
 }
 
 /** A chaincode on a channel. Made by `Network.contract()`. */
@@ -276,6 +278,336 @@ export declare class Contract {
    * reopened with the same checkpointer delivers each event exactly once.
    */
   chaincodeEvents(options?: ChaincodeEventsOptions): Promise<EventStream<ChaincodeEvent>>;
+}
+
+// ---- Fabric CA ------------------------------------------------------------------------------
+
+/** PEM text (a string holding `-----BEGIN`), PEM bytes, or the path of a file holding it. */
+export type PemOrPath = string | Uint8Array | URL;
+
+/** `new CaClient(url, options)`'s options. */
+export interface CaClientOptions {
+  /** The CA of the server to address (its default CA when absent). */
+  caName?: string;
+  /** The TLS CA certificate(s) to trust (needed for `https://`). */
+  tlsCaCert?: PemOrPath | PemOrPath[];
+  /** The name expected in the CA's TLS certificate when the URL's host is not it. */
+  serverName?: string;
+  /** A client TLS certificate for a CA that asks for mutual TLS (with `clientKey`). */
+  clientCert?: PemOrPath;
+  /** Its private key (with `clientCert`). */
+  clientKey?: PemOrPath;
+  /** Seconds to connect (TCP and TLS handshake); 10 unless given. */
+  connectTimeout?: number;
+  /** Seconds for a request once connected; 30 unless given. */
+  requestTimeout?: number;
+  /** The MSP ID enrollments carry (`enrollment.mspId`). */
+  mspId?: string;
+}
+
+/** `CaClient.fromProfile(profile, options)`'s options. */
+export interface CaProfileOptions {
+  /** The CA by its key in the profile's `certificateAuthorities` (default: the client organization's first CA). */
+  ca?: string;
+  /** Seconds to connect; 10 unless given. */
+  connectTimeout?: number;
+  /** Seconds for a request once connected; 30 unless given. */
+  requestTimeout?: number;
+}
+
+/** Attributes to put in a certificate: names (each required), or name to whether it is optional. */
+export type AttributeRequests = string[] | Record<string, boolean>;
+
+/** `CaClient.enroll`'s options. */
+export interface EnrollOptions {
+  /** The kind of key generated: `p256` (the default) or `sm2` (for a GM CA). */
+  keyAlgorithm?: 'p256' | 'sm2';
+  /** Attributes to put in the certificate. */
+  attributes?: AttributeRequests;
+  /** The CA's signing profile, e.g. `tls`. */
+  profile?: string;
+  /** Subject alternative names. */
+  hosts?: string[];
+  /** The CA-side key label (HSM). */
+  label?: string;
+  /** The CA of the server, instead of the client's. */
+  caName?: string;
+}
+
+/** `CaClient.reenroll`'s options. */
+export interface ReenrollOptions {
+  /** Keep the current key instead of generating a new one (the enrollment then has no `privateKeyPem()`). */
+  keepKey?: boolean;
+  /** Attributes to put in the certificate. */
+  attributes?: AttributeRequests;
+  /** The CA's signing profile. */
+  profile?: string;
+  /** Subject alternative names. */
+  hosts?: string[];
+  /** The CA-side key label. */
+  label?: string;
+  /** The CA of the server, instead of the client's. */
+  caName?: string;
+}
+
+/** An attribute of a registered identity. */
+export interface CaAttribute {
+  /** The attribute's name. */
+  name: string;
+  /** Its value. */
+  value: string;
+  /** Whether it goes into enrollment certificates by default. */
+  ecert: boolean;
+}
+
+/** `CaClient.register`'s and `modifyIdentity`'s options. */
+export interface RegisterOptions {
+  /** The enrollment secret (the CA generates one when absent). */
+  secret?: string;
+  /** `client` (the default for `register`), `peer`, `orderer`, `admin`, `user`. */
+  type?: string;
+  /** The affiliation, e.g. `org1.department1` (the registrar's by default). */
+  affiliation?: string;
+  /** How many enrollments are allowed (-1: no limit). */
+  maxEnrollments?: number;
+  /** The identity's attributes: a list, or name to value (or to `{value, ecert}`). */
+  attributes?:
+    | Array<{ name: string; value: string; ecert?: boolean }>
+    | Record<string, string | { value: string; ecert?: boolean }>;
+  /** The CA of the server, instead of the client's. */
+  caName?: string;
+}
+
+/** `CaClient.revoke`'s options: an identity `id`, or one certificate by `serial` and `aki`. */
+export interface RevokeOptions {
+  /** The identity whose certificates to revoke (it can no longer enroll). */
+  id?: string;
+  /** A certificate's serial number (hex), with `aki`. */
+  serial?: string;
+  /** The certificate's authority key identifier (hex). */
+  aki?: string;
+  /** The reason, by the CA's name, e.g. `keycompromise`, `superseded`. */
+  reason?: string;
+  /** Ask for a CRL in the answer (`revocation.crl`). */
+  gencrl?: boolean;
+  /** The CA of the server, instead of the client's. */
+  caName?: string;
+}
+
+/** What a CA says about itself. */
+export interface CaInfo {
+  /** The CA's name. */
+  caName: string;
+  /** The CA's certificate chain, PEM: the signing CA first, up to the root. */
+  caChain: string;
+  /** The server's version, e.g. `1.5.15` (empty when the server does not say). */
+  version: string;
+  /** The Idemix issuer public key as sent (empty without Idemix). */
+  issuerPublicKey: Buffer;
+  /** The Idemix revocation public key as sent (empty without Idemix). */
+  issuerRevocationPublicKey: Buffer;
+}
+
+/** An identity registered with the CA. */
+export interface IdentityInfo {
+  /** The enrollment ID. */
+  id: string;
+  /** The type: `client`, `peer`, `orderer`, `admin`, `user`. */
+  type: string;
+  /** The affiliation (empty for the root). */
+  affiliation: string;
+  /** The attributes, the CA's `hf.*` ones included. */
+  attributes: CaAttribute[];
+  /** How many enrollments are allowed (-1: no limit). */
+  maxEnrollments: number;
+  /** The CA that answered. */
+  caName: string;
+  /** The secret a modification set or generated, else null (not enumerable: kept out of logs and JSON). */
+  secret: string | null;
+}
+
+/** A certificate a revocation revoked. */
+export interface RevokedCertificate {
+  /** Its serial number, hex. */
+  serial: string;
+  /** Its authority key identifier, hex. */
+  aki: string;
+}
+
+/** What a revocation did. */
+export interface Revocation {
+  /** The certificates revoked. */
+  revoked: RevokedCertificate[];
+  /** The CRL, PEM, when `gencrl` asked for one; else null. */
+  crl: string | null;
+}
+
+/**
+ * Who a CA call is made for (a registrar, or the identity to reenroll): an `Enrollment`, a
+ * certificate and private key (PEM or DER; `passphrase` decrypts an encrypted key), or an
+ * object offering a `fabweave.caCredential` hook.
+ */
+export type CaCredentialLike =
+  | Enrollment
+  | { certificate: Bytes; privateKeyPem: Bytes; passphrase?: Bytes; mspId?: string }
+  | { [key: symbol]: () => unknown };
+
+/**
+ * An issued certificate with its private key: what `enroll` and `reenroll` resolve to. The key
+ * stays in the addon: `privateKeyPem()` hands it out only when asked; `util.inspect` and
+ * `JSON.stringify` never show it.
+ */
+export declare class Enrollment {
+  private constructor();
+  /** The certificate, PEM, as the CA issued it. */
+  get certificate(): string;
+  /** The CA's certificate chain, PEM (signing CA first): an MSP's `cacerts`. */
+  get caChain(): string;
+  /** What the CA said about itself in the answer. */
+  get caInfo(): CaInfo;
+  /** The MSP ID of the CaClient (from its profile, or its `mspId` option), or null. */
+  get mspId(): string | null;
+  /** The certificate's subject common name (the enrollment ID). */
+  get commonName(): string | null;
+  /** The certificate's subject, e.g. `CN=user1,OU=client`. */
+  get subject(): string | null;
+  /** The private key, unencrypted PKCS#8 PEM, or null when a reenrollment kept the key. Keep it secret. */
+  privateKeyPem(): string | null;
+  /** The public parts (never the key), for `JSON.stringify`. */
+  toJSON(): { certificate: string; caChain: string; mspId: string | null };
+}
+
+/** A client of one Fabric CA server. A refusal by the CA rejects with a `CaError`. */
+export declare class CaClient {
+  /** A client for the CA at `url` (`https://host:port`; `http://` without TLS). */
+  constructor(url: string, options?: CaClientOptions);
+  /** The CA `options.ca` of a connection profile, or its client organization's first CA. */
+  static fromProfile(profile: string, options?: CaProfileOptions): CaClient;
+  /** The URL as given. */
+  get url(): string;
+  /** The CA of the server this client addresses, or null for the server's default CA. */
+  get caName(): string | null;
+  /** The MSP ID enrollments carry (from the profile, or the `mspId` option), or null. */
+  get mspId(): string | null;
+  /** The CA's name, certificate chain and version (no authentication). */
+  info(): Promise<CaInfo>;
+  /** Enrolls `id` with `secret`: the key pair is generated locally; only a CSR is sent. */
+  enroll(id: string, secret: string, options?: EnrollOptions): Promise<Enrollment>;
+  /** A new certificate for `current`, authenticated by it (a revoked one: `CaError`, caCode 20). */
+  reenroll(current: CaCredentialLike, options?: ReenrollOptions): Promise<Enrollment>;
+  /** Registers identity `id` on behalf of `registrar`; resolves to its enrollment secret. */
+  register(registrar: CaCredentialLike, id: string, options?: RegisterOptions): Promise<string>;
+  /** Revokes identity `id` (all its certificates), or with `{serial, aki}` one certificate. */
+  revoke(registrar: CaCredentialLike, idOrOptions: string | RevokeOptions, options?: RevokeOptions): Promise<Revocation>;
+  /** The identities `registrar` may see. */
+  identities(registrar: CaCredentialLike): Promise<IdentityInfo[]>;
+  /** Identity `id` as `registrar` sees it (unknown: `CaError`, caCode 63). */
+  identity(registrar: CaCredentialLike, id: string): Promise<IdentityInfo>;
+  /** Changes identity `id`: the options given replace the identity's; the others are kept. */
+  modifyIdentity(registrar: CaCredentialLike, id: string, options?: RegisterOptions): Promise<IdentityInfo>;
+  /** Removes identity `id` (the CA must allow it); `force` also removes the registrar's own. */
+  removeIdentity(registrar: CaCredentialLike, id: string, options?: { force?: boolean }): Promise<IdentityInfo>;
+  /** The affiliation tree `registrar` may see, as the CA returns it. */
+  affiliations(registrar: CaCredentialLike): Promise<Affiliation>;
+}
+
+/** A node of a CA's affiliation tree, as the CA returns it. */
+export interface Affiliation {
+  /** The affiliation's full name (empty for the root). */
+  name: string;
+  /** Its children. */
+  affiliations?: Affiliation[];
+  /** The identities under it, when the CA lists them. */
+  identities?: unknown[];
+  /** The CA that answered (on the root). */
+  caname?: string;
+}
+
+// ---- Ledger ---------------------------------------------------------------------------------
+
+/** `Network.ledger()`'s options. */
+export interface LedgerOptions {
+  /** Seconds for each call (the client's evaluate timeout unless given). */
+  timeout?: number;
+  /** Ask only these peers (names or addresses), in this order. */
+  peers?: string[];
+}
+
+/** What qscc `GetChainInfo` says of the channel's ledger on one peer. */
+export interface ChainInfo {
+  /** The number of blocks (the next block's number). */
+  height: number;
+  /** The header hash of the last block (number `height - 1`), 32 bytes: what `blockByHash` takes. */
+  currentBlockHash: Buffer;
+  /** The header hash of the block before it. */
+  previousBlockHash: Buffer;
+  /** When the peer joined from a snapshot: the last block the snapshot holds; else null. */
+  bootstrappedFromSnapshotAt: number | null;
+}
+
+/** Bytes in a decoded block or transaction (arguments, payloads, written values): UTF-8 text when they are, else base64. */
+export interface DecodedData {
+  encoding: 'utf8' | 'base64';
+  value: string;
+}
+
+/** A transaction as sdk-core decodes it (a block's `transactions`, or `Ledger.transaction`). */
+export interface DecodedTransaction {
+  /** Its place in the block (0 from `Ledger.transaction`). */
+  index: number;
+  txId: string;
+  /** e.g. `ENDORSER_TRANSACTION`, `CONFIG`. */
+  headerType: string;
+  channel: string;
+  /** RFC 3339. */
+  timestamp: string | null;
+  creator: { mspId: string; subject?: string | null } | null;
+  validationCode: number | null;
+  /** e.g. `VALID`, `MVCC_READ_CONFLICT`. */
+  validationCodeName: string | null;
+  /** The chaincode actions: chaincode, function, args, response, read-write sets, event, endorsers. */
+  actions: Array<Record<string, unknown>>;
+  /** For a config transaction: sequence, application and orderer organizations. */
+  config: { sequence: number; applicationOrgs: string[]; ordererOrgs: string[] } | null;
+  /** Why the transaction could not be decoded, if it could not. */
+  malformed: string | null;
+}
+
+/** A block as sdk-core decodes it. */
+export interface DecodedBlock {
+  number: number;
+  /** The header hash, hex. */
+  hash: string;
+  /** The previous block's header hash, hex. */
+  previousHash: string;
+  /** The data hash, hex. */
+  dataHash: string;
+  /** Last config, validation codes, signers, commit hash. */
+  metadata: Record<string, unknown>;
+  transactions: DecodedTransaction[];
+}
+
+/**
+ * The ledger of one channel: chain info, blocks and transactions (qscc), and the channels a
+ * peer joined (cscc). Made by `Network.ledger()`. Each query goes to one peer (the client's
+ * organization first), moving on when a peer fails; what a peer's ledger does not have is null.
+ */
+export declare class Ledger {
+  private constructor();
+  /** The channel. */
+  get channel(): string;
+  /** The channel's height and the hashes of its last two blocks, as one peer has them. */
+  chainInfo(): Promise<ChainInfo>;
+  /** The block with this number, decoded; null when the peer has none. */
+  blockByNumber(number: number | bigint): Promise<DecodedBlock | null>;
+  /** The block with this header hash (bytes, or hex as in a decoded block's `hash`); null when not found. */
+  blockByHash(hash: Uint8Array | string): Promise<DecodedBlock | null>;
+  /** The block holding transaction `txId`; null when not found. */
+  blockByTxId(txId: string): Promise<DecodedBlock | null>;
+  /** Transaction `txId` decoded, with its validation code; null when not found. */
+  transaction(txId: string): Promise<DecodedTransaction | null>;
+  /** The channels `peer` (a name or address the channel knows) has joined; only its own organization may ask. */
+  channels(peer: string): Promise<string[]>;
 }
 
 /** The stable codes of fabweave's errors. */

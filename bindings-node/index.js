@@ -20,6 +20,8 @@ try {
 }
 
 const events = require('./events.js');
+const ca = require('./ca.js');
+const ledger = require('./ledger.js');
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
@@ -231,6 +233,11 @@ class Network {
   blockEvents(options) {
     return events.blockEvents(this.#native, this.#name, options);
   }
+
+  /** The channel's ledger: chain info, blocks and transactions (qscc), channels of a peer (cscc). */
+  ledger(options) {
+    return ledger.openLedger(this.#native, this.#name, options);
+  }
 }
 
 /** A chaincode on a channel. */
@@ -288,6 +295,9 @@ module.exports = {
   Client,
   Network,
   Contract,
+  CaClient: ca.CaClient,
+  Enrollment: ca.Enrollment,
+  Ledger: ledger.Ledger,
   FabweaveError: errors.FabweaveError,
   ProfileError: errors.ProfileError,
   IdentityError: errors.IdentityError,

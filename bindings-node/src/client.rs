@@ -448,7 +448,7 @@ pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
 #[napi]
 pub struct Client {
     /// The core client; `None` once closed.
-    inner: Arc<Mutex<Option<flow::Client>>>,
+    pub(crate) inner: Arc<Mutex<Option<flow::Client>>>,
     /// Endorsement policies of contracts, parsed once by their text.
     policies: Mutex<HashMap<String, Arc<SignaturePolicy>>>,
 }

@@ -17,9 +17,11 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::{Either, Uint8Array};
 
+mod ca;
 mod client;
 mod error;
 mod events;
+mod ledger;
 
 /// A chaincode argument or transient value as JavaScript gives it: a string (sent as UTF-8) or
 /// a `Uint8Array` (a `Buffer` is one).

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 
 import * as esm from 'fabweave';
 
@@ -39,7 +40,7 @@ function rustFields(file, name) {
   const src = readFileSync(join(PKG, 'src', file), 'utf8');
   const m = src.match(new RegExp(`pub struct ${name} \\{\\n([\\s\\S]*?)^\\}`, 'm'));
   assert.ok(m, `no struct ${name} in src/${file}`);
-  return [...m[1].matchAll(/^ {4}pub (\w+):/gm)]
+  return [...m[1].matchAll(/^ {4}pub (?:r#)?(\w+):/gm)]
     .map((x) => x[1].replace(/_([a-z])/g, (_, c) => c.toUpperCase()))
     .sort();
 }
@@ -69,13 +70,16 @@ test('index.d.ts declares exactly what the package exports', () => {
     const dtsGetters = name === 'FabweaveError' ? [...c.getters, 'name'] : c.getters;
     assert.deepEqual(methods.sort(), [...c.methods].sort(), `${name}'s methods`);
     assert.deepEqual(getters.sort(), [...dtsGetters].sort(), `${name}'s getters`);
-    const symbols = Object.getOwnPropertySymbols(proto).map((s) =>
-      s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'))
-        ? 'asyncDispose'
-        : s === Symbol.asyncIterator
-          ? 'asyncIterator'
-          : String(s),
-    );
+    // util.inspect.custom is Node's console formatting, not API (index.d.ts does not declare it).
+    const symbols = Object.getOwnPropertySymbols(proto)
+      .filter((s) => s !== inspect.custom)
+      .map((s) =>
+        s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'))
+          ? 'asyncDispose'
+          : s === Symbol.asyncIterator
+            ? 'asyncIterator'
+            : String(s),
+      );
     assert.deepEqual(symbols.sort(), [...c.symbols].sort(), `${name}'s symbol methods`);
   }
 });
@@ -127,6 +131,26 @@ test("index.d.ts's event stream types match the addon's (src/events.rs)", () => 
     assert.ok(m, `no ${what} options in events.js`);
     const names = [...m[1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort();
     assert.deepEqual(names, dtsFields(ts), `${what} options`);
+  }
+});
+
+test("index.d.ts's CA and ledger types match the addon's (src/ca.rs, src/ledger.rs)", () => {
+  for (const [file, rust, ts] of [
+    ['ca.rs', 'CaClientOptions', 'CaClientOptions'],
+    ['ca.rs', 'CaProfileOptions', 'CaProfileOptions'],
+    ['ca.rs', 'EnrollOptions', 'EnrollOptions'],
+    ['ca.rs', 'ReenrollOptions', 'ReenrollOptions'],
+    ['ca.rs', 'RegisterOptions', 'RegisterOptions'],
+    ['ca.rs', 'RevokeOptions', 'RevokeOptions'],
+    ['ca.rs', 'CaInfo', 'CaInfo'],
+    ['ca.rs', 'CaAttribute', 'CaAttribute'],
+    ['ca.rs', 'IdentityInfo', 'IdentityInfo'],
+    ['ca.rs', 'RevokedCertificate', 'RevokedCertificate'],
+    ['ca.rs', 'Revocation', 'Revocation'],
+    ['ledger.rs', 'LedgerOptions', 'LedgerOptions'],
+    ['ledger.rs', 'ChainInfo', 'ChainInfo'],
+  ]) {
+    assert.deepEqual(dtsFields(ts), rustFields(file, rust), `${ts} vs ${file}'s ${rust}`);
   }
 });
 
