@@ -19,6 +19,12 @@ try {
   );
 }
 
+const identity = require('./identity.js');
+const steps = require('./steps.js');
+
+identity.init(native);
+steps.init(native);
+
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 /** Runs a call of the addon, turning what it throws or rejects with into fabweave's errors. */
@@ -32,7 +38,7 @@ async function call(fn) {
 
 const OPTIONS = {
   connect: [
-    'profile', 'user', 'passphrase', 'mode', 'commitStrategy', 'queryStrategy', 'timeouts',
+    'profile', 'user', 'identity', 'passphrase', 'mode', 'commitStrategy', 'queryStrategy', 'timeouts',
     'retry', 'discovery', 'asLocalhost', 'verifyEndorsements', 'cryptoSuite',
   ],
   submit: [
@@ -40,6 +46,10 @@ const OPTIONS = {
     'commitStrategy', 'retry', 'endorseTimeout', 'submitTimeout', 'commitTimeout',
   ],
   evaluate: ['args', 'transient', 'peers', 'timeout'],
+  newProposal: [
+    'args', 'transient', 'endorsingOrgs', 'endorsingPeers', 'collections', 'callsChaincodes',
+    'commitStrategy', 'endorseTimeout', 'submitTimeout', 'commitTimeout',
+  ],
 };
 
 /** Checks an options object: a plain object (or undefined) with known keys only. */
@@ -101,7 +111,8 @@ function checkName(what, name) {
 }
 
 /**
- * Connects to a Fabric network as `options.user` of the profile's organization.
+ * Connects to a Fabric network as `options.user` of the profile's organization, or as
+ * `options.identity`.
  * @param {import('./index').ConnectOptions} options
  * @returns {Promise<Client>}
  */
@@ -110,6 +121,12 @@ async function connect(options) {
   if (options.profile === undefined) throw typeError('connect needs options.profile (a file path)');
   if (options.passphrase !== undefined && !isBytes(options.passphrase)) {
     throw typeError(`passphrase must be a string, Buffer or Uint8Array, not ${describe(options.passphrase)}`);
+  }
+  if (options.identity !== undefined) {
+    if (!(options.identity instanceof identity.Identity)) {
+      throw typeError(`identity must be an Identity, not ${describe(options.identity)}`);
+    }
+    options = { ...options, identity: identity.nativeOf(options.identity) };
   }
   const inner = await call(() => native.connect(options));
   return new Client(inner);
@@ -238,6 +255,14 @@ class Contract {
     checkPayloads(options);
     return call(() => this.#native.evaluate(this.#channel, this.#name, fn, options));
   }
+
+  /** Builds the proposal of `fn(...options.args)` for signing elsewhere (see steps.js). */
+  newProposal(fn, options) {
+    checkName('a function name', fn);
+    checkOptions('newProposal', options);
+    checkPayloads(options);
+    return steps.newProposal(this.#native, this.#channel, this.#name, fn, options);
+  }
 }
 
 module.exports = {
@@ -245,6 +270,13 @@ module.exports = {
   Client,
   Network,
   Contract,
+  Identity: identity.Identity,
+  Wallet: identity.Wallet,
+  InMemoryWallet: identity.InMemoryWallet,
+  FileWallet: identity.FileWallet,
+  Proposal: steps.Proposal,
+  Transaction: steps.Transaction,
+  Submitted: steps.Submitted,
   FabweaveError: errors.FabweaveError,
   ProfileError: errors.ProfileError,
   IdentityError: errors.IdentityError,

@@ -19,6 +19,9 @@ use napi::bindgen_prelude::{Either, Uint8Array};
 
 mod client;
 mod error;
+mod identity;
+mod steps;
+mod wallet;
 
 /// A chaincode argument or transient value as JavaScript gives it: a string (sent as UTF-8) or
 /// a `Uint8Array` (a `Buffer` is one).
