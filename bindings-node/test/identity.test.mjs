@@ -110,6 +110,33 @@ test('connect with Identity.fromFiles and with Identity.fromPem', async () => {
   await roundTrip(Identity.fromPem('Org1MSP', readFileSync(user1().cert, 'utf8'), readFileSync(user1().key)));
 });
 
+test('concurrent submits with a slow asynchronous signer all commit', async () => {
+  const key = createPrivateKey(readFileSync(user1().key));
+  let inFlight = 0;
+  let most = 0;
+  const signer = async (message) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    // An HSM round trip: the signature comes back later, from the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    inFlight -= 1;
+    return cryptoSign('sha256', message, key);
+  };
+  const identity = Identity.fromSigner('Org1MSP', readFileSync(user1().cert), signer);
+  const client = await connect({ profile: profileOf(manifest, 'org1'), identity });
+  try {
+    const contract = client.network(CHANNEL).contract('kv_or');
+    const keys = Array.from({ length: 16 }, (_, i) => unique(`node-ident-conc-${i}`));
+    const done = await Promise.all(keys.map((k) => contract.submit('put', { args: [k, 'v'] })));
+    assert.equal(new Set(done.map((d) => d.txId)).size, keys.length);
+    for (const d of done) assert.ok(d.blockNumber > 0);
+    // More signatures were waited for at once than the runtime has worker threads.
+    assert.ok(most > 2, `at most ${most} signatures in flight`);
+  } finally {
+    await client.close();
+  }
+});
+
 test('a synchronous signer works too', async () => {
   const key = createPrivateKey(readFileSync(user1().key));
   const identity = Identity.fromSigner('Org1MSP', readFileSync(user1().cert), (m) => cryptoSign('sha256', m, key));
