@@ -38,8 +38,9 @@ async function call(fn) {
 
 const OPTIONS = {
   connect: [
-    'profile', 'user', 'identity', 'passphrase', 'mode', 'commitStrategy', 'queryStrategy', 'timeouts',
+    'profile', 'user', 'passphrase', 'mode', 'commitStrategy', 'queryStrategy', 'timeouts',
     'retry', 'discovery', 'asLocalhost', 'verifyEndorsements', 'cryptoSuite',
+    'identity',
   ],
   submit: [
     'args', 'transient', 'endorsingOrgs', 'endorsingPeers', 'collections', 'callsChaincodes',
