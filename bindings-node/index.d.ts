@@ -3,6 +3,8 @@
 
 /// <reference types="node" />
 
+import { inspect } from 'node:util';
+
 /** A chaincode argument or transient value: a string is sent as its UTF-8 bytes. */
 export type Bytes = string | Uint8Array;
 
@@ -52,6 +54,8 @@ export interface ConnectOptions {
   profile: string;
   /** A user of the profile's organization, e.g. `User1`. */
   user?: string;
+  /** An identity to connect as, instead of `user` (give exactly one of them). */
+  identity?: Identity;
   /** The passphrase of an encrypted private key. */
   passphrase?: Bytes;
   /** `auto` (the default: the peer Gateway when offered), `gateway` or `client`. */
@@ -217,7 +221,7 @@ export interface Committed {
   via: 'gateway' | 'client';
 }
 
-/** Connects to a Fabric network as `options.user` of the profile's organization. */
+/** Connects to a Fabric network as `options.user` of the profile's organization, or as `options.identity`. */
 export declare function connect(options: ConnectOptions): Promise<Client>;
 
 /** A connection to a Fabric network as one identity. Made by `connect()`. */
@@ -278,6 +282,8 @@ export declare class Contract {
    * reopened with the same checkpointer delivers each event exactly once.
    */
   chaincodeEvents(options?: ChaincodeEventsOptions): Promise<EventStream<ChaincodeEvent>>;
+  /** Builds (no network) the proposal of `fn(...options.args)`, to sign elsewhere. */
+  newProposal(fn: string, options?: ProposalOptions): Proposal;
 }
 
 // ---- Fabric CA ------------------------------------------------------------------------------
@@ -475,6 +481,8 @@ export declare class Enrollment {
   privateKeyPem(): string | null;
   /** The public parts (never the key), for `JSON.stringify`. */
   toJSON(): { certificate: string; caChain: string; mspId: string | null };
+  /** `Enrollment { mspId, subject, ... }` without the key. */
+  [inspect.custom](): string;
 }
 
 /** A client of one Fabric CA server. A refusal by the CA rejects with a `CaError`. */
@@ -509,6 +517,8 @@ export declare class CaClient {
   removeIdentity(registrar: CaCredentialLike, id: string, options?: { force?: boolean }): Promise<IdentityInfo>;
   /** The affiliation tree `registrar` may see, as the CA returns it. */
   affiliations(registrar: CaCredentialLike): Promise<Affiliation>;
+  /** `CaClient { url, caName }`. */
+  [inspect.custom](): string;
 }
 
 /** A node of a CA's affiliation tree, as the CA returns it. */
@@ -608,6 +618,207 @@ export declare class Ledger {
   transaction(txId: string): Promise<DecodedTransaction | null>;
   /** The channels `peer` (a name or address the channel knows) has joined; only its own organization may ask. */
   channels(peer: string): Promise<string[]>;
+  /** `Ledger { channel }`. */
+  [inspect.custom](): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identities, wallets and the step-by-step submit (identity.js, steps.js)
+
+/**
+ * A signer held elsewhere (an HSM, a KMS, another process): called with the message to sign
+ * (the bytes themselves, not a digest), it hashes them with SHA-256 and returns the ECDSA P-256
+ * signature, DER-encoded (a high S is lowered for you). `(m) => crypto.sign('sha256', m, key)`
+ * is one.
+ */
+export type Signer = (message: Buffer) => Uint8Array | Promise<Uint8Array>;
+
+/** `Identity.fromSigner`'s options. */
+export interface SignerOptions {
+  /** Seconds one call of the signer may take, its promise included (default 30). */
+  timeout?: number;
+}
+
+/** The options of `Identity.fromPem`, `fromFiles` and `fromMspDir`. */
+export interface KeyOptions {
+  /** The passphrase of an encrypted private key. */
+  passphrase?: Bytes;
+}
+
+/** `FileWallet`'s options. */
+export interface FileWalletOptions {
+  /** Encrypts the keys written (encrypted PKCS#8) and decrypts those read. */
+  passphrase?: Bytes;
+  /** PBKDF2 rounds for keys this wallet encrypts (default 600,000, at least 100,000). */
+  pbkdf2Iterations?: number;
+}
+
+/** `Contract.newProposal`'s options: those of `submit` but `retry`. */
+export interface ProposalOptions {
+  /** Positional arguments. */
+  args?: Bytes[];
+  /** Transient data (not written to the ledger). */
+  transient?: Record<string, Bytes>;
+  /** Endorse on peers of these MSP IDs only. */
+  endorsingOrgs?: string[];
+  /** Endorse on these peers (names in the profile). */
+  endorsingPeers?: string[];
+  /** Private data collections the transaction writes. */
+  collections?: string[];
+  /** Other chaincodes the function calls. */
+  callsChaincodes?: string[];
+  /** The commit strategy `Submitted.status()` waits by. */
+  commitStrategy?: CommitStrategy;
+  /** Seconds to collect endorsements. */
+  endorseTimeout?: number;
+  /** Seconds for an orderer to accept the transaction. */
+  submitTimeout?: number;
+  /** Seconds to wait for the commit. */
+  commitTimeout?: number;
+}
+
+/**
+ * An identity: an MSP ID, an X.509 certificate and a way to sign (a private key kept by the
+ * addon, never shown, or a `Signer`). Errors are `IdentityError`s naming the file concerned.
+ */
+export declare class Identity {
+  private constructor();
+  /** From a certificate and a private key, PEM (DER works, but cannot go into a wallet). */
+  static fromPem(mspId: string, certificate: Bytes, privateKey: Bytes, options?: KeyOptions): Identity;
+  /** From a certificate file and a private key file. */
+  static fromFiles(mspId: string, certificatePath: string, privateKeyPath: string, options?: KeyOptions): Promise<Identity>;
+  /** From an MSP folder (`signcerts/`, `keystore/`), as cryptogen or a Fabric CA client write it. */
+  static fromMspDir(mspId: string, dir: string, options?: KeyOptions): Promise<Identity>;
+  /**
+   * From the certificate (PEM or DER) of an ECDSA P-256 key held elsewhere, and its signer.
+   * A signer that rejects, throws, returns something else than bytes, signs with another key
+   * or takes longer than `options.timeout` makes the call fail with a `CryptoError`. Such an
+   * identity cannot go into a wallet.
+   */
+  static fromSigner(mspId: string, certificate: Bytes, signer: Signer, options?: SignerOptions): Identity;
+  /** Signs `message` as Fabric expects (ECDSA P-256: SHA-256, DER, low S). */
+  sign(message: Bytes): Promise<Buffer>;
+  /** The organization's MSP ID. */
+  get mspId(): string;
+  /** The certificate, PEM. */
+  get certificate(): string;
+  /** The certificate's subject common name, or null. */
+  get commonName(): string | null;
+  /** The certificate's subject (RFC 4514). */
+  get subject(): string;
+  /** The certificate's issuer (RFC 4514). */
+  get issuer(): string;
+  /** The start of the certificate's validity. */
+  get notBefore(): Date;
+  /** The end of the certificate's validity. */
+  get notAfter(): Date;
+  /** `Identity { mspId, subject }`: never key material. */
+  [inspect.custom](): string;
+}
+
+/** Identities stored by label: the base of `InMemoryWallet` and `FileWallet`. */
+export declare class Wallet {
+  protected constructor();
+  /**
+   * Stores `identity` under `label`, replacing any stored there. Rejects with `IdentityError`
+   * for an invalid label (empty, `.`, `..`, or holding `/`, `\` or NUL) and for an identity a
+   * wallet cannot hold (made by `fromSigner`, or with a key loaded encrypted or as DER).
+   */
+  put(label: string, identity: Identity): Promise<void>;
+  /** The identity stored under `label`, or null; rejects with `IdentityError` when it does not load. */
+  get(label: string): Promise<Identity | null>;
+  /** Removes the identity stored under `label`; resolves to whether there was one. */
+  remove(label: string): Promise<boolean>;
+  /** The labels of the stored identities, sorted. */
+  list(): Promise<string[]>;
+}
+
+/** A wallet in memory, lost with the object. */
+export declare class InMemoryWallet extends Wallet {
+  constructor();
+}
+
+/**
+ * A wallet in a folder (created if missing), one `<label>.id` file per identity in
+ * fabric-network's format, as the Rust SDK and the Python binding write it.
+ */
+export declare class FileWallet extends Wallet {
+  /** Throws `IdentityError` when the folder cannot be made or the options are out of range. */
+  constructor(path: string, options?: FileWalletOptions);
+  /** The wallet's folder. */
+  get path(): string;
+  /** Whether keys are written encrypted. */
+  get encryptsKeys(): boolean;
+  /** The PBKDF2 rounds of the keys this wallet encrypts. */
+  get pbkdf2Iterations(): number;
+  /** The file that holds (or would hold) `label`: `<path>/<label>.id`. */
+  pathOf(label: string): string;
+  /** `FileWallet { path, encryptsKeys }`: never the passphrase. */
+  [inspect.custom](): string;
+}
+
+/**
+ * The proposal of a submit, to sign: an ECDSA P-256 signature over SHA-256 of `bytes`, DER,
+ * with the key of the client's identity (a high S is lowered; a signature that does not verify
+ * with the identity's certificate is a `CryptoError` before anything is sent). Each step runs
+ * once, whether it succeeded or not; a second use is a `FabweaveError` saying so.
+ */
+export declare class Proposal {
+  private constructor();
+  /** The transaction id. */
+  get txId(): string;
+  /** The bytes to sign (the serialized proposal). */
+  get bytes(): Buffer;
+  /** Whether `evaluate` or `endorse` was called. */
+  get used(): boolean;
+  /** Evaluates the signed proposal on one peer; resolves to the chaincode's payload. */
+  evaluate(signature: Uint8Array): Promise<Buffer>;
+  /** Sends the signed proposal for endorsement; resolves to the transaction to sign. */
+  endorse(signature: Uint8Array): Promise<Transaction>;
+  /** `Proposal { txId }`, with `used` once used. */
+  [inspect.custom](): string;
+}
+
+/** An endorsed transaction, to sign as the proposal was. */
+export declare class Transaction {
+  private constructor();
+  /** The transaction id. */
+  get txId(): string;
+  /** The bytes to sign (the transaction's serialized payload). */
+  get bytes(): Buffer;
+  /** The chaincode's response payload, as endorsed. */
+  get result(): Buffer;
+  /** Which flow endorsed the transaction and will submit it. */
+  get via(): 'gateway' | 'client';
+  /** Whether `submit` was called. */
+  get used(): boolean;
+  /** Sends the signed transaction to the orderer, listening for its commit from before. */
+  submit(signature: Uint8Array): Promise<Submitted>;
+  /** `Transaction { txId, via }`, with `used` once used. */
+  [inspect.custom](): string;
+}
+
+/** A transaction the orderer accepted. */
+export declare class Submitted {
+  private constructor();
+  /** The transaction id. */
+  get txId(): string;
+  /** The chaincode's response payload, as endorsed. */
+  get result(): Buffer;
+  /** The peers whose endorsements the transaction carries. */
+  get endorsers(): Endorser[];
+  /** Which flow submitted the transaction and reports its commit. */
+  get via(): 'gateway' | 'client';
+  /** Whether `status` was called. */
+  get used(): boolean;
+  /**
+   * Waits for the commit as the commit strategy says; resolves as `Contract.submit` does
+   * (with no `attempts`: a signed transaction is not sent again). An invalid transaction
+   * rejects with `CommitError`, an unknown outcome with `IndeterminateError`. Once only.
+   */
+  status(): Promise<Committed>;
+  /** `Submitted { txId, via }`, with `used` once used. */
+  [inspect.custom](): string;
 }
 
 /** The stable codes of fabweave's errors. */

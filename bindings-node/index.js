@@ -22,6 +22,11 @@ try {
 const events = require('./events.js');
 const ca = require('./ca.js');
 const ledger = require('./ledger.js');
+const identity = require('./identity.js');
+const steps = require('./steps.js');
+
+identity.init(native);
+steps.init(native);
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
@@ -38,6 +43,7 @@ const OPTIONS = {
   connect: [
     'profile', 'user', 'passphrase', 'mode', 'commitStrategy', 'queryStrategy', 'timeouts',
     'retry', 'discovery', 'asLocalhost', 'verifyEndorsements', 'cryptoSuite',
+    'identity',
   ],
   submit: [
     'args', 'transient', 'endorsingOrgs', 'endorsingPeers', 'collections', 'callsChaincodes',
@@ -45,6 +51,10 @@ const OPTIONS = {
   ],
   evaluate: ['args', 'transient', 'peers', 'timeout'],
   contract: ['hotKeyScheduling', 'endorsementPolicy'],
+  newProposal: [
+    'args', 'transient', 'endorsingOrgs', 'endorsingPeers', 'collections', 'callsChaincodes',
+    'commitStrategy', 'endorseTimeout', 'submitTimeout', 'commitTimeout',
+  ],
 };
 
 /** Checks an options object: a plain object (or undefined) with known keys only. */
@@ -106,7 +116,8 @@ function checkName(what, name) {
 }
 
 /**
- * Connects to a Fabric network as `options.user` of the profile's organization.
+ * Connects to a Fabric network as `options.user` of the profile's organization, or as
+ * `options.identity`.
  * @param {import('./index').ConnectOptions} options
  * @returns {Promise<Client>}
  */
@@ -115,6 +126,12 @@ async function connect(options) {
   if (options.profile === undefined) throw typeError('connect needs options.profile (a file path)');
   if (options.passphrase !== undefined && !isBytes(options.passphrase)) {
     throw typeError(`passphrase must be a string, Buffer or Uint8Array, not ${describe(options.passphrase)}`);
+  }
+  if (options.identity !== undefined) {
+    if (!(options.identity instanceof identity.Identity)) {
+      throw typeError(`identity must be an Identity, not ${describe(options.identity)}`);
+    }
+    options = { ...options, identity: identity.nativeOf(options.identity) };
   }
   const inner = await call(() => native.connect(options));
   return new Client(inner);
@@ -288,6 +305,14 @@ class Contract {
   chaincodeEvents(options) {
     return events.chaincodeEvents(this.#native, this.#channel, this.#name, options);
   }
+
+  /** Builds the proposal of `fn(...options.args)` for signing elsewhere (see steps.js). */
+  newProposal(fn, options) {
+    checkName('a function name', fn);
+    checkOptions('newProposal', options);
+    checkPayloads(options);
+    return steps.newProposal(this.#native, this.#channel, this.#name, fn, options);
+  }
 }
 
 module.exports = {
@@ -298,6 +323,13 @@ module.exports = {
   CaClient: ca.CaClient,
   Enrollment: ca.Enrollment,
   Ledger: ledger.Ledger,
+  Identity: identity.Identity,
+  Wallet: identity.Wallet,
+  InMemoryWallet: identity.InMemoryWallet,
+  FileWallet: identity.FileWallet,
+  Proposal: steps.Proposal,
+  Transaction: steps.Transaction,
+  Submitted: steps.Submitted,
   FabweaveError: errors.FabweaveError,
   ProfileError: errors.ProfileError,
   IdentityError: errors.IdentityError,

@@ -47,12 +47,14 @@ pub struct Retry {
 }
 
 /// `connect`'s options.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct ConnectOptions {
     /// The connection profile (YAML or JSON) file.
     pub profile: String,
     /// A user of the profile's organization, e.g. `User1`.
     pub user: Option<String>,
+    /// An identity to connect as, instead of `user` (napi-rs roots it while `connect` runs).
+    pub identity: Option<&'static crate::identity::Identity>,
     /// The passphrase of an encrypted private key.
     pub passphrase: Option<Arg>,
     /// `auto` (the default), `gateway` or `client`.
@@ -291,7 +293,7 @@ impl From<flow::Committed> for Committed {
 }
 
 /// `gateway` or `client`: the JavaScript name of a flow.
-fn via_name(via: Via) -> &'static str {
+pub(crate) fn via_name(via: Via) -> &'static str {
     match via {
         Via::Gateway => "gateway",
         _ => "client",
@@ -309,7 +311,7 @@ fn parse_mode(mode: &str) -> napi::Result<Mode> {
     }
 }
 
-fn parse_commit_strategy(name: &str) -> napi::Result<CommitStrategy> {
+pub(crate) fn parse_commit_strategy(name: &str) -> napi::Result<CommitStrategy> {
     CommitStrategy::from_name(name).ok_or_else(|| {
         error::invalid(format!(
             "unknown commitStrategy {name:?}: use one of MSPID_SCOPE_ANYFORTX, \
@@ -385,7 +387,8 @@ fn deadlines(t: Option<Timeouts>) -> napi::Result<Deadlines> {
     Ok(d)
 }
 
-/// Connects to a Fabric network as `options.user` of the profile's organization.
+/// Connects to a Fabric network as `options.user` of the profile's organization, or as
+/// `options.identity`.
 #[napi]
 pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
     let mode = parse_mode(options.mode.as_deref().unwrap_or("auto"))?;
@@ -406,12 +409,28 @@ pub async fn connect(options: ConnectOptions) -> napi::Result<Client> {
         .as_deref()
         .map(parse_crypto_suite)
         .transpose()?;
+    let identity = match (options.identity, &options.user) {
+        (Some(_), Some(_)) => {
+            return Err(error::invalid(
+                "connect takes either user or identity, not both",
+            ))
+        }
+        (None, None) => {
+            return Err(error::invalid(
+                "connect needs user (a user of the profile's organization) or identity",
+            ))
+        }
+        (identity, _) => identity.map(|i| i.inner.clone()),
+    };
     let profile = Profile::load(PathBuf::from(options.profile)).map_err(error::to_js)?;
     let mut b = flow::Client::builder(profile)
         .mode(mode)
         .deadlines(deadlines);
     if let Some(user) = options.user {
         b = b.user(user);
+    }
+    if let Some(identity) = identity {
+        b = b.identity(identity);
     }
     if let Some(p) = options.passphrase {
         b = b.passphrase(crate::to_bytes(p));

@@ -21,7 +21,10 @@ mod ca;
 mod client;
 mod error;
 mod events;
+mod identity;
 mod ledger;
+mod steps;
+mod wallet;
 
 /// A chaincode argument or transient value as JavaScript gives it: a string (sent as UTF-8) or
 /// a `Uint8Array` (a `Buffer` is one).

@@ -28,8 +28,12 @@ function declared() {
     classes[m[1]] = {
       base: m[2] ?? null,
       methods: [...body.matchAll(/^ {2}(\w+)\(/gm)].map((x) => x[1]).filter((n) => n !== 'constructor'),
+      statics: [...body.matchAll(/^ {2}static (\w+)\(/gm)].map((x) => x[1]),
       getters: [...body.matchAll(/^ {2}get (\w+)\(/gm)].map((x) => x[1]),
-      symbols: [...body.matchAll(/^ {2}\[Symbol\.(\w+)\]\(/gm)].map((x) => x[1]),
+      symbols: [
+        ...[...body.matchAll(/^ {2}\[Symbol\.(\w+)\]\(/gm)].map((x) => x[1]),
+        ...[...body.matchAll(/^ {2}\[inspect\.custom\]\(/gm)].map(() => 'inspect.custom'),
+      ],
     };
   }
   return { functions, classes };
@@ -70,21 +74,24 @@ test('index.d.ts declares exactly what the package exports', () => {
     const dtsGetters = name === 'FabweaveError' ? [...c.getters, 'name'] : c.getters;
     assert.deepEqual(methods.sort(), [...c.methods].sort(), `${name}'s methods`);
     assert.deepEqual(getters.sort(), [...dtsGetters].sort(), `${name}'s getters`);
-    // util.inspect.custom is Node's console formatting, not API (index.d.ts does not declare it).
-    const symbols = Object.getOwnPropertySymbols(proto)
-      .filter((s) => s !== inspect.custom)
-      .map((s) =>
-        s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'))
-          ? 'asyncDispose'
-          : s === Symbol.asyncIterator
-            ? 'asyncIterator'
+    const symbols = Object.getOwnPropertySymbols(proto).map((s) =>
+      s === (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'))
+        ? 'asyncDispose'
+        : s === Symbol.asyncIterator
+          ? 'asyncIterator'
+          : s === inspect.custom
+            ? 'inspect.custom'
             : String(s),
-      );
+    );
     assert.deepEqual(symbols.sort(), [...c.symbols].sort(), `${name}'s symbol methods`);
+    const statics = Object.getOwnPropertyNames(cls).filter(
+      (n) => !['length', 'name', 'prototype'].includes(n) && typeof cls[n] === 'function',
+    );
+    assert.deepEqual(statics.sort(), [...c.statics].sort(), `${name}'s static methods`);
   }
 });
 
-test("index.d.ts's option and result types match the addon's (src/client.rs)", () => {
+test("index.d.ts's option and result types match the addon's (src/*.rs)", () => {
   for (const [rust, ts] of [
     ['ConnectOptions', 'ConnectOptions'],
     ['SubmitOptions', 'SubmitOptions'],
@@ -100,6 +107,13 @@ test("index.d.ts's option and result types match the addon's (src/client.rs)", (
     ['ChannelView', 'ChannelView'],
   ]) {
     assert.deepEqual(dtsFields(ts), rustFields('client.rs', rust), `${ts} vs ${rust}`);
+  }
+  for (const [file, name] of [
+    ['identity.rs', 'SignerOptions'],
+    ['wallet.rs', 'FileWalletOptions'],
+    ['steps.rs', 'ProposalOptions'],
+  ]) {
+    assert.deepEqual(dtsFields(name), rustFields(file, name), `${name} vs src/${file}`);
   }
 });
 
