@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { inspect } = require('node:util');
 const { fromNative, typeError } = require('./errors.js');
+const identities = require('./identity.js');
 
 // Loaded (and its absence explained) by index.js first; this is the cached module.
 const native = require(path.join(__dirname, 'fabweave.node'));
@@ -149,6 +150,7 @@ const enrollmentNatives = new WeakMap();
 function credentialOf(what, value) {
   const enrollment = value !== null && typeof value === 'object' ? enrollmentNatives.get(value) : undefined;
   if (enrollment) return callSync(() => enrollment.credential());
+  if (value instanceof identities.Identity) return native.caCredentialOf(identities.nativeOf(value));
   if (value !== null && typeof value === 'object' && typeof value[CREDENTIAL] === 'function') {
     const credential = value[CREDENTIAL]();
     if (credential instanceof native.CaCredential) return credential;
@@ -169,7 +171,7 @@ function credentialOf(what, value) {
     return callSync(() => native.caCredential(certificate, privateKeyPem, passphrase, mspId));
   }
   throw typeError(
-    `${what} must be an Enrollment or {certificate, privateKeyPem} (PEM), not ${describe(value)}`,
+    `${what} must be an Enrollment, an Identity or {certificate, privateKeyPem} (PEM), not ${describe(value)}`,
   );
 }
 
@@ -229,6 +231,19 @@ class Enrollment {
   /** The private key, unencrypted PKCS#8 PEM, or null when a reenrollment kept the key. Keep it secret. */
   privateKeyPem() {
     return enrollmentNatives.get(this).privateKeyPem() ?? null;
+  }
+
+  /**
+   * The enrollment as an `Identity` of `mspId` (default: the CaClient's MSP ID, from its profile
+   * or `mspId` option), to connect or sign with, or to put in a wallet. The key stays in the
+   * addon.
+   */
+  identity(mspId) {
+    if (mspId !== undefined && (typeof mspId !== 'string' || mspId === '')) {
+      throw typeError(`mspId must be a non-empty string, not ${describe(mspId)}`);
+    }
+    const inner = enrollmentNatives.get(this);
+    return new identities.Identity(callSync(() => inner.identity(mspId)));
   }
 
   /** The public parts (never the key), for `JSON.stringify`. */

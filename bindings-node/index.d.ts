@@ -449,11 +449,12 @@ export interface Revocation {
 }
 
 /**
- * Who a CA call is made for (a registrar, or the identity to reenroll): an `Enrollment`, a
- * certificate and private key (PEM or DER; `passphrase` decrypts an encrypted key), or an
- * object offering a `fabweave.caCredential` hook.
+ * Who a CA call is made for (a registrar, or the identity to reenroll): an `Identity`, an
+ * `Enrollment`, a certificate and private key (PEM or DER; `passphrase` decrypts an encrypted
+ * key), or an object offering a `fabweave.caCredential` hook.
  */
 export type CaCredentialLike =
+  | Identity
   | Enrollment
   | { certificate: Bytes; privateKeyPem: Bytes; passphrase?: Bytes; mspId?: string }
   | { [key: symbol]: () => unknown };
@@ -479,6 +480,11 @@ export declare class Enrollment {
   get subject(): string | null;
   /** The private key, unencrypted PKCS#8 PEM, or null when a reenrollment kept the key. Keep it secret. */
   privateKeyPem(): string | null;
+  /**
+   * The enrollment as an `Identity` of `mspId` (default: the CaClient's MSP ID), to connect or
+   * sign with, or to put in a wallet; the key stays in the addon.
+   */
+  identity(mspId?: string): Identity;
   /** The public parts (never the key), for `JSON.stringify`. */
   toJSON(): { certificate: string; caChain: string; mspId: string | null };
   /** `Enrollment { mspId, subject, ... }` without the key. */

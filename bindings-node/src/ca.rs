@@ -656,6 +656,28 @@ impl Enrollment {
         self.inner.private_key_pem().map(str::to_owned)
     }
 
+    /// The enrollment as an identity of `msp_id` (default: the CaClient's MSP ID), to connect
+    /// or sign with, or to put in a wallet.
+    #[napi]
+    pub fn identity(&self, msp_id: Option<String>) -> napi::Result<crate::identity::Identity> {
+        let Some(msp_id) = msp_id.or_else(|| self.msp_id.clone()) else {
+            return Err(error::invalid(
+                "enrollment.identity() needs an MSP ID: give it (identity('Org1MSP')), or make \
+                 the CaClient with one (CaClient.fromProfile, or the mspId option)"
+                    .to_owned(),
+            ));
+        };
+        let core = self
+            .inner
+            .clone()
+            .into_identity(&msp_id)
+            .map_err(error::to_js)?;
+        Ok(crate::identity::Identity::from_enrollment(
+            core,
+            self.inner.private_key_pem(),
+        ))
+    }
+
     /// The certificate and signer, for the calls an enrolled identity authenticates.
     #[napi]
     pub fn credential(&self) -> napi::Result<CaCredential> {
@@ -693,6 +715,17 @@ impl Credential {
 #[napi]
 pub struct CaCredential {
     inner: Credential,
+}
+
+/// A credential from an `Identity` (its MSP ID is real).
+#[napi]
+pub fn ca_credential_of(identity: &crate::identity::Identity) -> CaCredential {
+    CaCredential {
+        inner: Credential {
+            identity: identity.inner.clone(),
+            msp_known: true,
+        },
+    }
 }
 
 /// A credential from a certificate and private key (PEM or DER); `passphrase` decrypts an

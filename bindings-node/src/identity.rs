@@ -94,6 +94,16 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// An identity from a Fabric CA enrollment; `key_pem` (the enrollment's new key) lets a
+    /// wallet store it.
+    pub(crate) fn from_enrollment(inner: CoreIdentity, key_pem: Option<&str>) -> Identity {
+        let storable = match key_pem {
+            Some(key) => Storable::from_pem(&inner, key.as_bytes(), false),
+            None => Storable::Not("its enrollment kept an earlier key, which it does not hold"),
+        };
+        Identity { inner, storable }
+    }
+
     /// An identity read from a wallet entry, which can be stored again.
     pub(crate) fn from_entry(inner: CoreIdentity, entry: WalletEntry) -> Identity {
         Identity {

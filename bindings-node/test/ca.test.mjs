@@ -9,7 +9,17 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 
-import { CaClient, CaError, Enrollment, FabweaveError, ProfileError, TransportError } from 'fabweave';
+import {
+  CaClient,
+  CaError,
+  connect,
+  Enrollment,
+  FabweaveError,
+  Identity,
+  InMemoryWallet,
+  ProfileError,
+  TransportError,
+} from 'fabweave';
 import { down, unique, up } from './network.mjs';
 
 let manifest;
@@ -359,4 +369,43 @@ test('an SM2 enrollment sends an SM2 request (refused by a CA without GM support
   // The same identity enrolls with P-256.
   const p256 = await client.enroll(user, secret, { keyAlgorithm: 'p256' });
   assert.equal(createPublicKey(p256.certificate).asymmetricKeyDetails.namedCurve, 'prime256v1');
+});
+
+test('an enrolled user as an Identity: connects and submits, goes into a wallet, acts as registrar', async () => {
+  const client = CaClient.fromProfile(org1().profiles.bcsUser);
+  const admin = (await enrollAdmin(client)).identity();
+  assert.ok(admin instanceof Identity);
+  assert.equal(admin.mspId, org1().mspId);
+  // An Identity made from an enrollment is a registrar as the enrollment is.
+  const id = unique('node-ca-identity');
+  const secret = await client.register(admin, id, { affiliation: 'org1.department1' });
+  const enrolled = await client.enroll(id, secret);
+  const user = enrolled.identity();
+  assert.equal(user.commonName, id);
+  assert.equal(user.certificate, enrolled.certificate);
+  assert.ok(!inspect(user).includes('PRIVATE KEY'));
+  assert.ok((await client.identities(admin)).some((i) => i.id === id));
+
+  // The peers accept its signatures: a submit as the new user commits, and the same identity
+  // read back from a wallet connects too.
+  const wallet = new InMemoryWallet();
+  await wallet.put(id, user);
+  for (const identity of [user, await wallet.get(id)]) {
+    const fabric = await connect({ profile: org1().profiles.bcsUser, identity, mode: 'client' });
+    try {
+      const key = unique('by-enrolled');
+      const done = await fabric.network('mychannel').contract('kv_or').submit('put', { args: [key, id] });
+      assert.ok(done.blockNumber > 0);
+      const got = await fabric.network('mychannel').contract('kv_or').evaluate('get', { args: [key] });
+      assert.equal(got.toString(), id);
+    } finally {
+      await fabric.close();
+    }
+  }
+
+  // Without an MSP ID (a CaClient by URL without one) identity() asks for it.
+  const bare = new CaClient(org1Ca().url, { tlsCaCert: org1Ca().tlsCaFile, caName: org1Ca().caName });
+  const again = await enrollAdmin(bare);
+  assert.throws(() => again.identity(), (e) => e instanceof TypeError && /MSP ID/.test(e.message));
+  assert.equal(again.identity(org1().mspId).mspId, org1().mspId);
 });

@@ -8,7 +8,8 @@
 // restarted orderer for a while, and Gateway submits would then end in doubt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,6 +18,7 @@ import {
   CommitError,
   EndorseError,
   FabweaveError,
+  Identity,
   ProfileError,
   TimeoutError,
 } from 'fabweave';
@@ -580,6 +582,30 @@ test("private data is endorsed by the collection's members", async () => {
       assert.equal(got.toString(), 's3cret');
     }),
   );
+});
+
+// scenario: single_peer_profile_discovers_the_rest
+test('a profile naming a single peer discovers the rest', async () => {
+  const org1 = manifest.orgs.org1;
+  const doc = JSON.parse(readFileSync(org1.profiles.ccpJson, 'utf8'));
+  doc.peers = Object.fromEntries(Object.entries(doc.peers).filter(([k]) => k.startsWith('peer0.')));
+  doc.organizations.Org1.peers = ['peer0.org1.example.com'];
+  assert.ok(!('orderers' in doc) && !('channels' in doc), 'expected a fabric-samples profile');
+  const dir = mkdtempSync(join(tmpdir(), 'fabweave-single-peer-'));
+  try {
+    const single = join(dir, 'single-peer.json');
+    writeFileSync(single, JSON.stringify(doc));
+    const identity = await Identity.fromFiles(org1.mspId, org1.user1.cert, org1.user1.key);
+    const lone = await connect({ profile: single, identity, mode: 'client' });
+    try {
+      const done = await lone.network(CHANNEL).contract('kv_and').submit('put', { args: [unique('from-one-peer'), '1'] });
+      assert.deepEqual(msps(done), ORGS);
+    } finally {
+      await lone.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // scenario: discovery_reports_the_channel
