@@ -339,6 +339,34 @@ function streamOptions(what, options) {
   return { options: out, checkpointer: inner };
 }
 
+/**
+ * The streams each native client opened (weakly held: a stream dropped without close() is
+ * still collected), for `client.close()` to close.
+ */
+const opened = new WeakMap();
+
+/** Remembers `stream` as opened on `client`. */
+function track(client, stream) {
+  let refs = opened.get(client);
+  if (!refs) {
+    refs = new Set();
+    opened.set(client, refs);
+  }
+  for (const ref of refs) {
+    const s = ref.deref();
+    if (s === undefined || s.closed) refs.delete(ref);
+  }
+  refs.add(new WeakRef(stream));
+  return stream;
+}
+
+/** Closes every stream still open on `client` (for `client.close()`). */
+async function closeStreamsOf(client) {
+  const refs = opened.get(client);
+  opened.delete(client);
+  for (const ref of refs ?? []) await ref.deref()?.close();
+}
+
 const toBlockEvent = (data) => new BlockEvent(INTERNAL, data);
 const asIs = (event) => event;
 
@@ -351,7 +379,7 @@ async function chaincodeEvents(client, channel, contract, options) {
   } catch (e) {
     throw fromNative(e);
   }
-  return new EventStream(INTERNAL, inner, asIs);
+  return track(client, new EventStream(INTERNAL, inner, asIs));
 }
 
 /** network.blockEvents(options): opens the stream on the addon's client. */
@@ -363,7 +391,7 @@ async function blockEvents(client, channel, options) {
   } catch (e) {
     throw fromNative(e);
   }
-  return new EventStream(INTERNAL, inner, toBlockEvent);
+  return track(client, new EventStream(INTERNAL, inner, toBlockEvent));
 }
 
 module.exports = {
@@ -373,5 +401,6 @@ module.exports = {
   InMemoryCheckpointer,
   FileCheckpointer,
   chaincodeEvents,
+  closeStreamsOf,
   blockEvents,
 };

@@ -235,7 +235,10 @@ export declare class Client {
   get lastVia(): 'gateway' | 'client' | null;
   /** Whether `close()` was called. */
   get closed(): boolean;
-  /** Closes the client's connections; later calls fail with `FABWEAVE_CLOSED`. Twice is harmless. */
+  /**
+   * Closes the client's connections and the event streams it opened (their pending `next()`
+   * calls resolve to `{ done: true }`); later calls fail with `FABWEAVE_CLOSED`. Twice is harmless.
+   */
   close(): Promise<void>;
   /** `await using client = await connect(...)` closes the client at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;

@@ -183,6 +183,7 @@ class Client {
 
   /** Closes the client's connections; later calls fail with code FABWEAVE_CLOSED. */
   async close() {
+    await events.closeStreamsOf(this.#native);
     await call(() => this.#native.close());
   }
 

@@ -479,3 +479,18 @@ test('streams of a closed client cannot be opened', async () => {
     return true;
   });
 });
+
+test("client.close() closes the client's open streams, pending next() included", async () => {
+  const other = await connect({ profile: profileOf(manifest, 'org1'), user: USER });
+  const blocks = await other.network(CHANNEL).blockEvents({ start: 'nextCommit' });
+  const events = await other.network(CHANNEL).contract('kv').chaincodeEvents({ start: 'nextCommit' });
+  const closedOnItsOwn = await other.network(CHANNEL).blockEvents({ start: 'nextCommit' });
+  await closedOnItsOwn.close();
+  const pending = events.next();
+  assert.equal(blocks.closed, false);
+  await other.close();
+  assert.equal(blocks.closed, true);
+  assert.equal(events.closed, true);
+  assert.deepEqual(await within(pending, 10_000, 'the pending next()'), { done: true, value: undefined });
+  assert.deepEqual(await blocks.next(), { done: true, value: undefined });
+});
