@@ -312,7 +312,7 @@ class Contract {
     checkName('a function name', fn);
     checkOptions('newProposal', options);
     checkPayloads(options);
-    return steps.newProposal(this.#native, this.#channel, this.#name, fn, options);
+    return steps.newProposal(this.#native, this.#channel, this.#name, fn, options, this.#options);
   }
 }
 

@@ -182,9 +182,9 @@ class Submitted {
 }
 
 /** @internal The Proposal of `fn` on a contract (index.js checks the arguments). */
-function newProposal(client, channel, contract, fn, options) {
+function newProposal(client, channel, contract, fn, options, contractOptions) {
   try {
-    return new Proposal(native.newProposal(client, channel, contract, fn, options));
+    return new Proposal(native.newProposal(client, channel, contract, fn, options, contractOptions));
   } catch (e) {
     throw fromNative(e);
   }

@@ -508,24 +508,19 @@ impl Client {
         }
         Ok(contract)
     }
-}
 
-#[napi]
-impl Client {
-    /// Endorses, orders and waits for the commit of `function(...args)` on chaincode
-    /// `contract` of channel `channel`.
-    #[napi]
-    pub async fn submit(
+    /// sdk-core's submit builder for `function` with a submit's options: shared by `submit`
+    /// and the step-by-step `newProposal` (whose options are a submit's without `retry`).
+    pub(crate) fn submit_call(
         &self,
         channel: String,
         contract: String,
         function: String,
-        options: Option<SubmitOptions>,
-        contract_options: Option<ContractOptions>,
-    ) -> napi::Result<Committed> {
-        let o = options.unwrap_or_default();
+        o: SubmitOptions,
+        contract_options: Option<&ContractOptions>,
+    ) -> napi::Result<flow::Submit> {
         let mut call = self
-            .contract(channel, contract, contract_options.as_ref())?
+            .contract(channel, contract, contract_options)?
             .submit(function)
             .args(to_args(o.args));
         for (k, v) in to_transient(o.transient) {
@@ -558,6 +553,30 @@ impl Client {
         if let Some(d) = opt_seconds(o.commit_timeout, "commitTimeout")? {
             call = call.commit_timeout(d);
         }
+        Ok(call)
+    }
+}
+
+#[napi]
+impl Client {
+    /// Endorses, orders and waits for the commit of `function(...args)` on chaincode
+    /// `contract` of channel `channel`.
+    #[napi]
+    pub async fn submit(
+        &self,
+        channel: String,
+        contract: String,
+        function: String,
+        options: Option<SubmitOptions>,
+        contract_options: Option<ContractOptions>,
+    ) -> napi::Result<Committed> {
+        let call = self.submit_call(
+            channel,
+            contract,
+            function,
+            options.unwrap_or_default(),
+            contract_options.as_ref(),
+        )?;
         call.await.map(Committed::from).map_err(error::to_js)
     }
 

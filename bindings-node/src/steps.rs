@@ -11,8 +11,8 @@ use fabweave::flow;
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 
-use crate::client::{parse_commit_strategy, via_name, Client, Committed, Endorser};
-use crate::{error, opt_seconds, to_args, to_transient, Arg};
+use crate::client::{via_name, Client, Committed, ContractOptions, Endorser, SubmitOptions};
+use crate::{error, Arg};
 
 /// `Contract.newProposal`'s options: those of `submit` but `retry` (a signed transaction is
 /// not sent again).
@@ -67,41 +67,29 @@ pub fn new_proposal(
     contract: String,
     function: String,
     options: Option<ProposalOptions>,
+    contract_options: Option<ContractOptions>,
 ) -> napi::Result<Proposal> {
     let o = options.unwrap_or_default();
-    let mut call = client
-        .get()?
-        .network(channel)
-        .contract(contract)
-        .submit(function)
-        .args(to_args(o.args));
-    for (k, v) in to_transient(o.transient) {
-        call = call.transient(k, v);
-    }
-    if let Some(orgs) = o.endorsing_orgs {
-        call = call.endorsing_orgs(orgs);
-    }
-    if let Some(peers) = o.endorsing_peers {
-        call = call.endorsing_peers(peers);
-    }
-    if let Some(names) = o.collections {
-        call = call.collections(names);
-    }
-    if let Some(names) = o.calls_chaincodes {
-        call = call.calls_chaincodes(names);
-    }
-    if let Some(s) = o.commit_strategy {
-        call = call.commit_strategy(parse_commit_strategy(&s)?);
-    }
-    if let Some(d) = opt_seconds(o.endorse_timeout, "endorseTimeout")? {
-        call = call.endorse_timeout(d);
-    }
-    if let Some(d) = opt_seconds(o.submit_timeout, "submitTimeout")? {
-        call = call.submit_timeout(d);
-    }
-    if let Some(d) = opt_seconds(o.commit_timeout, "commitTimeout")? {
-        call = call.commit_timeout(d);
-    }
+    let as_submit = SubmitOptions {
+        args: o.args,
+        transient: o.transient,
+        endorsing_orgs: o.endorsing_orgs,
+        endorsing_peers: o.endorsing_peers,
+        collections: o.collections,
+        calls_chaincodes: o.calls_chaincodes,
+        commit_strategy: o.commit_strategy,
+        retry: None,
+        endorse_timeout: o.endorse_timeout,
+        submit_timeout: o.submit_timeout,
+        commit_timeout: o.commit_timeout,
+    };
+    let call = client.submit_call(
+        channel,
+        contract,
+        function,
+        as_submit,
+        contract_options.as_ref(),
+    )?;
     let proposal = call.build().map_err(error::to_js)?;
     Ok(Proposal {
         client: client.inner.clone(),
