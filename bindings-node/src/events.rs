@@ -29,7 +29,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::client::{ChaincodeEvent, Client};
-use crate::{error, opt_seconds};
+use crate::{camel_keys, error, opt_seconds};
 
 /// The largest block number JavaScript numbers hold exactly (2^53 − 1).
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -249,37 +249,6 @@ fn full_block_transactions(block: &Block) -> napi::Result<Vec<BlockTransaction>>
             validation_code_name: t.validation_code_name,
         })
         .collect())
-}
-
-/// `snake_case` to `camelCase`.
-fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The JSON of a decoded block with camelCase keys. Every key of sdk-core's decoded block is
-/// a field name (it has no maps), so renaming them all is safe.
-fn camel_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel(&k), camel_keys(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
-        other => other,
-    }
 }
 
 /// Decodes a protobuf-encoded `common.Block` for people (sdk-core's `decode_block`), with

@@ -14,10 +14,10 @@ use fabweave::ledger::decode_block;
 use fabweave::proto::common::Block;
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::client::Client;
-use crate::{error, opt_seconds};
+use crate::{camel_keys, error, opt_seconds};
 
 /// `network.ledger()`'s options.
 #[napi(object)]
@@ -86,36 +86,6 @@ impl Ledger {
             ledger = ledger.peers(self.peers.clone());
         }
         Ok(ledger)
-    }
-}
-
-/// `snake_case` to `camelCase`.
-fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `value` with every object key in camelCase.
-fn camel_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel(&k), camel_keys(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
-        other => other,
     }
 }
 

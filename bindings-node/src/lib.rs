@@ -65,3 +65,35 @@ pub(crate) fn seconds(value: f64, what: &str) -> napi::Result<Duration> {
 pub(crate) fn opt_seconds(value: Option<f64>, what: &str) -> napi::Result<Option<Duration>> {
     value.map(|v| seconds(v, what)).transpose()
 }
+
+/// `snake_case` to `camelCase`.
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// sdk-core's decoded JSON (blocks, transactions) with every object key in camelCase. Every key
+/// there is a field name (it has no maps keyed by data), so renaming them all is safe.
+pub(crate) fn camel_keys(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (camel(&k), camel_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
+        other => other,
+    }
+}
