@@ -1124,3 +1124,38 @@ export declare class FileCheckpointer extends Checkpointer {
   /** The checkpoint file. */
   get path(): string;
 }
+
+// ---- Logging ---------------------------------------------------------------------------------
+
+/** How much sdk-core logs, least verbose first: a handler gets its level and the ones before it. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** One of sdk-core's log records, as a log handler receives it. */
+export interface LogRecord {
+  /** The record's level. */
+  level: LogLevel;
+  /** The emitting module of sdk-core, dotted: e.g. 'fabweave.flow.calls', 'fabweave.transport'. */
+  target: string;
+  /** The event's message, without its fields. */
+  message: string;
+  /** The fields of the enclosing operations (e.g. channel, chaincode, function) and of the event (e.g. txId as tx_id, address). */
+  fields: Record<string, string | number | boolean>;
+  /** When the event was emitted. */
+  time: Date;
+}
+
+/** `setLogHandler`'s options. */
+export interface LogHandlerOptions {
+  /** The most verbose level handed to the handler (default 'info'). */
+  level?: LogLevel;
+}
+
+/**
+ * Sends sdk-core's log records of `options.level` and more severe to `handler`, called on the
+ * main thread shortly after each event (records never wait for JavaScript: when more than
+ * 10,000 are waiting, later ones are dropped and a 'warn' record says how many). `null` turns
+ * logging off. One handler at a time; it never keeps the process alive; what it throws is
+ * reported once as a process warning. Without a handler, setting the environment variable
+ * `FABWEAVE_LOG` to a level before loading fabweave prints the records on standard error.
+ */
+export declare function setLogHandler(handler: ((record: LogRecord) => void) | null, options?: LogHandlerOptions): void;

@@ -24,9 +24,11 @@ const ca = require('./ca.js');
 const ledger = require('./ledger.js');
 const identity = require('./identity.js');
 const steps = require('./steps.js');
+const logs = require('./logs.js');
 
 identity.init(native);
 steps.init(native);
+logs.init(native);
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
@@ -318,6 +320,7 @@ class Contract {
 
 module.exports = {
   connect,
+  setLogHandler: logs.setLogHandler,
   Client,
   Network,
   Contract,

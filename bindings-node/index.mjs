@@ -3,6 +3,7 @@ import fabweave from './index.js';
 
 export const {
   connect,
+  setLogHandler,
   Client,
   Network,
   Contract,

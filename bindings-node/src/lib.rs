@@ -23,6 +23,7 @@ mod error;
 mod events;
 mod identity;
 mod ledger;
+mod logs;
 mod steps;
 mod wallet;
 

@@ -168,6 +168,32 @@ test("index.d.ts's CA and ledger types match the addon's (src/ca.rs, src/ledger.
   }
 });
 
+test("index.d.ts's log record matches the addon's (src/logs.rs) and logs.js's levels", () => {
+  assert.deepEqual(dtsFields('LogRecord'), rustFields('logs.rs', 'LogRecord'));
+  const levels = DTS.match(/^export type LogLevel = (.*);$/m);
+  assert.ok(levels, 'no type LogLevel in index.d.ts');
+  const js = readFileSync(join(PKG, 'logs.js'), 'utf8').match(/^const LEVELS = \[([^\]]*)\]/m);
+  assert.ok(js, 'no LEVELS in logs.js');
+  const names = (text) => [...text.matchAll(/'(\w+)'/g)].map((x) => x[1]);
+  assert.deepEqual(names(levels[1]), names(js[1]));
+  assert.deepEqual(dtsFields('LogHandlerOptions'), ['level']);
+});
+
+test('setLogHandler refuses what is not a handler or a level', () => {
+  assert.throws(() => cjs.setLogHandler('console'), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => cjs.setLogHandler(() => {}, { level: 'verbose' }), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+  assert.throws(() => cjs.setLogHandler(() => {}, { level: 3 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => cjs.setLogHandler(() => {}, { levle: 'debug' }), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+  assert.throws(() => cjs.setLogHandler(() => {}, 'debug'), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  cjs.setLogHandler(null);
+});
+
 test("index.d.ts's error codes are the codes src/error.rs sends and errors.js knows", () => {
   const union = DTS.match(/^export type ErrorCode =\n([\s\S]*?);$/m);
   assert.ok(union);

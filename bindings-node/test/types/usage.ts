@@ -13,6 +13,7 @@ import {
   FileWallet,
   Identity,
   InMemoryWallet,
+  setLogHandler,
   type BlockEvent,
   type ChaincodeEvent,
   type ChannelView,
@@ -87,6 +88,11 @@ export async function usage(profile: string): Promise<void> {
   await asUser.close();
   await other.close();
   await client.close();
+
+  setLogHandler((r) => console.log(r.level, r.target, r.message, r.fields.tx_id, r.time.toISOString()), { level: 'debug' });
+  setLogHandler(null);
+  // @ts-expect-error: not a level
+  setLogHandler(() => {}, { level: 'verbose' });
 
   // @ts-expect-error: args are strings or bytes, not numbers
   await contract.submit('put', { args: [1] });

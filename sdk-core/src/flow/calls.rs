@@ -307,6 +307,9 @@ impl Submit {
                         }),
                     }
                     done.attempts = attempts;
+                    // The transaction id of every commit, for applications following their logs.
+                    tracing::debug!(tx_id = %done.tx_id, block = done.block_number(), attempts = n,
+                        "committed");
                     return Ok(done);
                 }
                 Err(e) => {
