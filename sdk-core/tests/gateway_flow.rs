@@ -139,6 +139,44 @@ async fn gateway_and_client_flows_on_a_gateway_network() {
 
     scenarios::scenarios(&net, Mode::Gateway, Via::Gateway, "gw-").await;
     scenarios::scenarios(&net, Mode::Client, Via::Client, "cl-").await;
+
+    // scenario: gateway_unconfirmed_submit_sent_to_orderers
+    // The Gateway peer hangs (SIGSTOP) after endorsing: its Submit is never confirmed, so
+    // fabweave offers the same signed transaction (same id) to the orderers itself. It commits,
+    // and only once: the counter moves by one.
+    let kv_or = gw.network("mychannel").contract("kv_or");
+    kv_or
+        .submit("increment")
+        .arg("gw-unconfirmed")
+        .await
+        .unwrap();
+    let submit_timeout = Duration::from_secs(3);
+    let tx = kv_or
+        .submit("increment")
+        .arg("gw-unconfirmed")
+        .submit_timeout(submit_timeout)
+        .build()
+        .unwrap();
+    let signature = gw.identity().sign(tx.bytes()).unwrap();
+    let endorsed = tx.endorse(signature).await.unwrap();
+    assert_eq!(endorsed.via(), Via::Gateway);
+    let started = std::time::Instant::now();
+    let submitted = {
+        // The profile's first peer, whose Gateway endorsed the transaction.
+        let _frozen = support::Frozen::nodes(&net, &["peer0.org1"]);
+        let signature = gw.identity().sign(endorsed.bytes()).unwrap();
+        endorsed.submit(signature).await.unwrap()
+    };
+    // It waited out the Gateway (so the frozen peer was the Gateway), then the orderers took it.
+    assert!(
+        started.elapsed() >= submit_timeout,
+        "{:?}",
+        started.elapsed()
+    );
+    let done = submitted.status().await.unwrap();
+    assert!(done.block_number() > 0);
+    let counter = kv_or.evaluate("get").arg("gw-unconfirmed").await.unwrap();
+    assert_eq!(String::from_utf8(counter).unwrap(), "2");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,14 +7,13 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fabweave::config::Profile;
 use fabweave::flow::{AttemptOutcome, Client, CommitStrategy, Contract, RetryPolicy};
 use fabweave::{Error, Stage};
-use support::TestNetwork;
+use support::{Frozen, TestNetwork};
 
 async fn client(net: &TestNetwork, org: &str, retry: RetryPolicy) -> Client {
     let path = net.manifest()["orgs"][org]["profiles"]["bcsUser"]
@@ -27,47 +26,6 @@ async fn client(net: &TestNetwork, org: &str, retry: RetryPolicy) -> Client {
         .connect()
         .await
         .unwrap()
-}
-
-/// Processes paused with SIGSTOP (a hung node: connections stay open, nothing answers),
-/// resumed when dropped.
-struct Frozen(Vec<u32>);
-
-impl Frozen {
-    fn nodes(net: &TestNetwork, nodes: &[&str]) -> Frozen {
-        let pids: Vec<u32> = nodes
-            .iter()
-            .map(|n| {
-                let file = net.home().join("run").join(format!("{n}.pid"));
-                std::fs::read_to_string(file)
-                    .unwrap()
-                    .trim()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        for pid in &pids {
-            signal("-STOP", *pid);
-        }
-        Frozen(pids)
-    }
-}
-
-impl Drop for Frozen {
-    fn drop(&mut self) {
-        for pid in &self.0 {
-            signal("-CONT", *pid);
-        }
-    }
-}
-
-fn signal(sig: &str, pid: u32) {
-    let ok = Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} {pid}");
 }
 
 /// `calls` increments spread over `keys` keys, `concurrency` at a time; returns the attempts

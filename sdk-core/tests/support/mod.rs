@@ -329,3 +329,45 @@ pub async fn gateway_probe(peer: &Value) -> tonic::Code {
         Err(status) => status.code(),
     }
 }
+
+/// Processes paused with SIGSTOP (a hung node: connections stay open, nothing answers),
+/// resumed when dropped.
+pub struct Frozen(Vec<u32>);
+
+impl Frozen {
+    /// Pauses `nodes` of `net` (e.g. `peer0.org1`).
+    pub fn nodes(net: &TestNetwork, nodes: &[&str]) -> Frozen {
+        let pids: Vec<u32> = nodes
+            .iter()
+            .map(|n| {
+                let file = net.home().join("run").join(format!("{n}.pid"));
+                std::fs::read_to_string(file)
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        for pid in &pids {
+            signal("-STOP", *pid);
+        }
+        Frozen(pids)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            signal("-CONT", *pid);
+        }
+    }
+}
+
+fn signal(sig: &str, pid: u32) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}

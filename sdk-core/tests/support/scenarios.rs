@@ -288,10 +288,11 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
     );
 
     // scenario: orderer_stopped_submits_continue
-    // One orderer stopped: submissions keep committing through the others. Client-side only:
-    // through the Gateway, choosing the orderer is the peer's job, and a Fabric Gateway that
-    // picks the stopped one waits up to its broadcast timeout (30 s), past our submit
-    // deadline — the submit then ends in doubt (never duplicated), as a CI run showed.
+    // One orderer stopped: submissions keep committing through the others. Client-side here:
+    // through the Gateway, choosing the orderer is the peer's job (a Fabric Gateway that picks
+    // a broken orderer connection waits up to its broadcast timeout, 30 s, past our submit
+    // deadline; fabweave then offers the same transaction to the orderers itself, which
+    // gateway_flow.rs's gateway_submits_after_orderer_restart covers).
     if via == Via::Client {
         let out = net.net(&["stop", "orderer0"]);
         assert!(out.status.success());
