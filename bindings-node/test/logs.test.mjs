@@ -3,6 +3,8 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { connect, setLogHandler } from 'fabweave';
 import { CHANNEL, USER, down, profileOf, unique, up } from './network.mjs';
@@ -144,7 +146,8 @@ test('FABWEAVE_LOG=debug prints lines on stderr and the process exits by itself'
     })().catch((e) => { console.error(e); process.exit(3); });
   `;
   const child = spawn(process.execPath, ['-e', script], {
-    cwd: process.cwd(),
+    // From the package's folder, where 'fabweave' resolves to the package itself.
+    cwd: join(dirname(fileURLToPath(import.meta.url)), '..'),
     env: { ...process.env, FABWEAVE_LOG: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
