@@ -520,8 +520,9 @@ impl Inner {
 
     /// Sends the signed transaction to the orderers through a Gateway peer (`first` first);
     /// returns the peer that took it. A peer is given up for the next only when the call surely
-    /// never reached it; once it may have, a failure is [`Error::Indeterminate`] unless the
-    /// Gateway says no orderer took it.
+    /// never reached it. Once it may have, and the Gateway neither confirmed nor said that no
+    /// orderer took it, the same envelope is offered to the orderers directly; only when they
+    /// do not take it either is the outcome [`Error::Indeterminate`].
     pub(crate) async fn gateway_submit(
         &self,
         channel: &str,
@@ -551,27 +552,53 @@ impl Inner {
                 })
                 .await)
         };
-        let reached = match within(Stage::Submit, deadline, Some(tx_id), work).await {
-            Ok(r) => r,
-            // The Gateway may have passed it on to an orderer before the deadline.
-            Err(e) => {
-                return Err(Error::Indeterminate {
+        let unconfirmed = match within(Stage::Submit, deadline, Some(tx_id), work).await {
+            Ok(Reached::Done(Ok((_, peer)))) => return Ok(peer),
+            Ok(Reached::Done(Err((status, peer)))) => self.submit_error(tx_id, &peer, &status),
+            Ok(Reached::NotOffered(peers)) => return Err(Error::NoGateway { peers }),
+            Ok(Reached::Unreachable(e)) => {
+                return Err(Error::Submit {
                     tx_id: tx_id.to_owned(),
-                    stage: Stage::Submit,
-                    message: format!("the Gateway did not confirm the submit: {e}"),
+                    orderer: String::new(),
+                    status: 0,
+                    message: format!("no Gateway peer could be reached: {e}"),
+                    orderers: Vec::new(),
                 })
             }
-        };
-        match reached {
-            Reached::Done(Ok((_, peer))) => Ok(peer),
-            Reached::Done(Err((status, peer))) => Err(self.submit_error(tx_id, &peer, &status)),
-            Reached::NotOffered(peers) => Err(Error::NoGateway { peers }),
-            Reached::Unreachable(e) => Err(Error::Submit {
+            // The Gateway may have passed it on to an orderer before the deadline.
+            Err(e) => Error::Indeterminate {
                 tx_id: tx_id.to_owned(),
-                orderer: String::new(),
-                status: 0,
-                message: format!("no Gateway peer could be reached: {e}"),
-                orderers: Vec::new(),
+                stage: Stage::Submit,
+                message: format!("the Gateway did not confirm the submit: {e}"),
+            },
+        };
+        // The Gateway took the transaction but did not confirm that an orderer did (a Fabric
+        // Gateway can wait on a broken orderer connection, after an orderer restarts, for
+        // longer than our deadline): offer the same signed envelope to the orderers. It is the
+        // same transaction (the same id), so it commits once at most, whichever copy is
+        // ordered first.
+        let (
+            Error::Indeterminate {
+                stage: Stage::Submit,
+                message,
+                ..
+            },
+            Some(envelope),
+        ) = (&unconfirmed, request.prepared_transaction)
+        else {
+            return Err(unconfirmed);
+        };
+        tracing::info!(tx_id, reason = %message,
+            "the Gateway did not confirm the submit; sending the same transaction to the orderers");
+        match self.broadcast(channel, envelope, tx_id, deadline).await {
+            Ok(()) => Ok(first.clone()),
+            Err(e) => Err(Error::Indeterminate {
+                tx_id: tx_id.to_owned(),
+                stage: Stage::Submit,
+                message: format!(
+                    "{message}; the same signed transaction, offered to the orderers directly, \
+                     was not accepted either ({e})"
+                ),
             }),
         }
     }

@@ -150,38 +150,9 @@ impl Transaction {
                             "no commit listener; the Gateway's CommitStatus will answer");
                         Vec::new()
                     });
-                let deadline = self.call.deadlines.submit;
-                let served = match inner
-                    .gateway_submit(channel, &tx_id, envelope.clone(), peer, deadline)
-                    .await
-                {
-                    Ok(served) => served,
-                    // The Gateway took the transaction but did not confirm that an orderer did
-                    // (a Fabric Gateway can wait on a broken orderer connection, after an
-                    // orderer restarts, for longer than the submit deadline): send the same
-                    // signed envelope straight to the orderers. It is the same transaction (the
-                    // same id), so it commits once at most, whichever copy is ordered first.
-                    Err(Error::Indeterminate {
-                        stage: Stage::Submit,
-                        message,
-                        ..
-                    }) => {
-                        tracing::info!(%tx_id, reason = %message,
-                            "the Gateway did not confirm the submit; sending the same transaction to the orderers");
-                        if let Err(e) = inner.broadcast(channel, envelope, &tx_id, deadline).await {
-                            return Err(Error::Indeterminate {
-                                tx_id,
-                                stage: Stage::Submit,
-                                message: format!(
-                                    "{message}; the same signed transaction, offered to the \
-                                     orderers directly, was not accepted either ({e})"
-                                ),
-                            });
-                        }
-                        peer.clone()
-                    }
-                    Err(e) => return Err(e),
-                };
+                let served = inner
+                    .gateway_submit(channel, &tx_id, envelope, peer, self.call.deadlines.submit)
+                    .await?;
                 (registrations, Some(served))
             }
             None => {
