@@ -10,14 +10,14 @@
 
 use std::fmt;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fabweave::crypto::{SignatureAlgorithm, Signer};
-use fabweave::identity::{Certificate, Identity as CoreIdentity, WalletEntry};
+use fabweave::identity::{Certificate, Identity as CoreIdentity, Storable, WalletEntry};
 use fabweave::{Error, IdentityProblem};
 use napi::bindgen_prelude::{Buffer, Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
@@ -28,60 +28,6 @@ use crate::{error, seconds, to_bytes, Arg};
 
 /// How long a JavaScript signer may take over one signature unless `fromSigner` says.
 const DEFAULT_SIGNER_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What a wallet can store of an identity: sdk-core's wallets keep the certificate and the
-/// private key as PEM text, so only identities whose key was given as unencrypted PEM can go
-/// into one.
-#[derive(Clone)]
-pub(crate) enum Storable {
-    /// The wallet entry (MSP ID, certificate PEM, key PEM; the key zeroized on drop).
-    Entry(Arc<WalletEntry>),
-    /// Why the identity cannot be stored.
-    Not(&'static str),
-}
-
-/// Why an identity loaded with a passphrase cannot go into a wallet.
-const ENCRYPTED: &str = "its private key was loaded with a passphrase, and fabweave does not \
-                         keep passphrases; load it from the decrypted key (a FileWallet opened \
-                         with a passphrase keeps it encrypted)";
-
-impl Storable {
-    /// An entry from key text given as PEM, or the reason there is none.
-    fn from_pem(identity: &CoreIdentity, key: &[u8], encrypted: bool) -> Storable {
-        if encrypted {
-            return Storable::Not(ENCRYPTED);
-        }
-        match std::str::from_utf8(key) {
-            Ok(text) if text.contains("-----BEGIN") => Storable::Entry(Arc::new(WalletEntry::new(
-                identity.msp_id(),
-                identity.certificate().pem(),
-                text,
-            ))),
-            _ => Storable::Not(
-                "its private key was given as DER, and wallets store keys as PEM text; load \
-                 the identity from a PEM key",
-            ),
-        }
-    }
-
-    /// An entry from the files `identity` was loaded from (read again by sdk-core's
-    /// `WalletEntry::from_files`), or the reason there is none.
-    fn from_files(identity: &CoreIdentity, encrypted: bool) -> Storable {
-        if encrypted {
-            return Storable::Not(ENCRYPTED);
-        }
-        let (Some(cert), Some(key)) = (identity.source(), identity.key_source()) else {
-            return Storable::Not("it was not loaded from files");
-        };
-        match WalletEntry::from_files(identity.msp_id(), cert, key) {
-            Ok(entry) => Storable::Entry(Arc::new(entry)),
-            Err(_) => Storable::Not(
-                "its certificate or key file is not PEM text (wallets store PEM), or changed \
-                 since it was loaded",
-            ),
-        }
-    }
-}
 
 /// An identity: MSP ID, certificate and signing key or external signer. The key never leaves
 /// Rust; nothing here shows it.
@@ -114,19 +60,7 @@ impl Identity {
 
     /// The wallet entry for this identity, or an `IdentityError` saying why there is none.
     pub(crate) fn wallet_entry(&self) -> fabweave::Result<Arc<WalletEntry>> {
-        match &self.storable {
-            Storable::Entry(entry) => Ok(entry.clone()),
-            Storable::Not(reason) => Err(Error::Identity {
-                file: self.inner.source().map(PathBuf::from),
-                problem: IdentityProblem::Malformed {
-                    what: "wallet entry",
-                    reason: format!(
-                        "this identity cannot be stored in a wallet: {reason} (a wallet keeps \
-                         the certificate and the private key as PEM text)"
-                    ),
-                },
-            }),
-        }
+        self.storable.entry(&self.inner)
     }
 }
 

@@ -18,8 +18,9 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::PyClassInitializer;
 use zeroize::Zeroizing;
 
-use crate::identity::{Identity, Storable};
+use crate::identity::Identity;
 use crate::{error, opt_seconds, pyclass_to_py, twin, Api, ToPy};
+use fabweave::identity::Storable;
 
 // ---- Conversion of options ---------------------------------------------------------------------
 

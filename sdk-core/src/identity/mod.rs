@@ -30,7 +30,7 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 pub use certificate::{parse_certificates_pem, Certificate};
-pub use wallet::{FileWallet, InMemoryWallet, Wallet, WalletEntry};
+pub use wallet::{FileWallet, InMemoryWallet, Storable, Wallet, WalletEntry};
 
 use crate::crypto::{load_private_key, Signer};
 use crate::error::{Error, IdentityProblem, Result};

@@ -98,6 +98,76 @@ const SUFFIX: &str = ".id";
 /// The identity type fabweave reads and writes.
 const X509: &str = "X.509";
 
+/// What a wallet can store of an identity loaded elsewhere (by a binding, from PEM, files or a
+/// signer): the entry, or why there is none. Wallets keep a certificate and a private key as
+/// PEM text, so only identities whose key was given as unencrypted PEM can go into one.
+#[derive(Debug, Clone)]
+pub enum Storable {
+    /// The wallet entry (MSP ID, certificate PEM, key PEM; the key zeroized on drop).
+    Entry(std::sync::Arc<WalletEntry>),
+    /// Why the identity cannot be stored.
+    Not(&'static str),
+}
+
+/// Why an identity loaded with a passphrase cannot go into a wallet.
+const ENCRYPTED: &str = "its private key was loaded with a passphrase, and fabweave does not \
+                         keep passphrases; load it from the decrypted key (a FileWallet opened \
+                         with a passphrase keeps it encrypted)";
+
+impl Storable {
+    /// For an identity made from `key` (PEM or DER; `encrypted` when it was decrypted with a
+    /// passphrase).
+    pub fn from_pem(identity: &Identity, key: &[u8], encrypted: bool) -> Storable {
+        if encrypted {
+            return Storable::Not(ENCRYPTED);
+        }
+        match std::str::from_utf8(key) {
+            Ok(text) if text.contains("-----BEGIN") => Storable::Entry(std::sync::Arc::new(
+                WalletEntry::new(identity.msp_id(), identity.certificate().pem(), text),
+            )),
+            _ => Storable::Not(
+                "its private key was given as DER, and wallets store keys as PEM text; load \
+                 the identity from a PEM key",
+            ),
+        }
+    }
+
+    /// For an identity loaded from files: the files are read again
+    /// ([`WalletEntry::from_files`]).
+    pub fn from_files(identity: &Identity, encrypted: bool) -> Storable {
+        if encrypted {
+            return Storable::Not(ENCRYPTED);
+        }
+        let (Some(cert), Some(key)) = (identity.source(), identity.key_source()) else {
+            return Storable::Not("it was not loaded from files");
+        };
+        match WalletEntry::from_files(identity.msp_id(), cert, key) {
+            Ok(entry) => Storable::Entry(std::sync::Arc::new(entry)),
+            Err(_) => Storable::Not(
+                "its certificate or key file is not PEM text (wallets store PEM), or changed \
+                 since it was loaded",
+            ),
+        }
+    }
+
+    /// The entry to store for `identity`, or an [`Error::Identity`] saying why there is none.
+    pub fn entry(&self, identity: &Identity) -> Result<std::sync::Arc<WalletEntry>> {
+        match self {
+            Storable::Entry(entry) => Ok(entry.clone()),
+            Storable::Not(reason) => Err(Error::Identity {
+                file: identity.source().map(PathBuf::from),
+                problem: IdentityProblem::Malformed {
+                    what: "wallet entry",
+                    reason: format!(
+                        "this identity cannot be stored in a wallet: {reason} (a wallet keeps \
+                         the certificate and the private key as PEM text)"
+                    ),
+                },
+            }),
+        }
+    }
+}
+
 /// A stored identity: an MSP ID, a certificate and its private key, each as PEM text.
 ///
 /// The private key is zeroized when the entry is dropped and never appears in `Debug` output,
@@ -909,5 +979,44 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("version 2"), "{err}");
+    }
+
+    #[test]
+    fn storable_says_what_a_wallet_can_keep() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/identity");
+        let read = |name: &str| fs::read(format!("{dir}/{name}")).unwrap();
+        let cert = read("ec_cert.pem");
+        let pem_key = read("ec_pkcs8.pem");
+        let id = Identity::from_pem("Org1MSP", &cert, &pem_key, None).unwrap();
+        let entry = Storable::from_pem(&id, &pem_key, false).entry(&id).unwrap();
+        assert_eq!(entry.msp_id(), "Org1MSP");
+        assert_eq!(entry.private_key_pem().as_bytes(), &pem_key[..]);
+        assert_eq!(
+            entry.to_identity().unwrap().certificate().pem(),
+            id.certificate().pem()
+        );
+
+        let der_key = read("ec_pkcs8.der");
+        let der = Identity::from_pem("Org1MSP", &cert, &der_key, None).unwrap();
+        let err = Storable::from_pem(&der, &der_key, false)
+            .entry(&der)
+            .unwrap_err();
+        assert!(err.to_string().contains("given as DER"), "{err}");
+        let err = Storable::from_pem(&id, &pem_key, true)
+            .entry(&id)
+            .unwrap_err();
+        assert!(err.to_string().contains("passphrase"), "{err}");
+
+        let files = Identity::from_files(
+            "Org1MSP",
+            format!("{dir}/ec_cert.pem"),
+            format!("{dir}/ec_pkcs8.pem"),
+            None,
+        )
+        .unwrap();
+        let entry = Storable::from_files(&files, false).entry(&files).unwrap();
+        assert_eq!(entry.certificate_pem().as_bytes(), &cert[..]);
+        let err = Storable::from_files(&id, false).entry(&id).unwrap_err();
+        assert!(err.to_string().contains("not loaded from files"), "{err}");
     }
 }
