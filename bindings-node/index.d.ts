@@ -662,29 +662,11 @@ export interface FileWalletOptions {
   pbkdf2Iterations?: number;
 }
 
-/** `Contract.newProposal`'s options: those of `submit` but `retry`. */
-export interface ProposalOptions {
-  /** Positional arguments. */
-  args?: Bytes[];
-  /** Transient data (not written to the ledger). */
-  transient?: Record<string, Bytes>;
-  /** Endorse on peers of these MSP IDs only. */
-  endorsingOrgs?: string[];
-  /** Endorse on these peers (names in the profile). */
-  endorsingPeers?: string[];
-  /** Private data collections the transaction writes. */
-  collections?: string[];
-  /** Other chaincodes the function calls. */
-  callsChaincodes?: string[];
-  /** The commit strategy `Submitted.status()` waits by. */
-  commitStrategy?: CommitStrategy;
-  /** Seconds to collect endorsements. */
-  endorseTimeout?: number;
-  /** Seconds for an orderer to accept the transaction. */
-  submitTimeout?: number;
-  /** Seconds to wait for the commit. */
-  commitTimeout?: number;
-}
+/**
+ * `Contract.newProposal`'s options: those of `submit` but `retry` (a signed transaction is sent
+ * once). `commitStrategy` is the one `Submitted.status()` waits by.
+ */
+export type ProposalOptions = Omit<SubmitOptions, 'retry'>;
 
 /**
  * An identity: an MSP ID, an X.509 certificate and a way to sign (a private key kept by the

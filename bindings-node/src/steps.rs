@@ -4,7 +4,6 @@
 //! in a `Mutex<Option<..>>` and runs once (`steps.js` says so with a `FabweaveError` before
 //! calling here).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use fabweave::flow;
@@ -12,34 +11,7 @@ use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 
 use crate::client::{via_name, Client, Committed, ContractOptions, Endorser, SubmitOptions};
-use crate::{error, Arg};
-
-/// `Contract.newProposal`'s options: those of `submit` but `retry` (a signed transaction is
-/// not sent again).
-#[napi(object)]
-#[derive(Default)]
-pub struct ProposalOptions {
-    /// Positional arguments.
-    pub args: Option<Vec<Arg>>,
-    /// Transient data (not written to the ledger).
-    pub transient: Option<HashMap<String, Arg>>,
-    /// Endorse on peers of these MSP IDs only.
-    pub endorsing_orgs: Option<Vec<String>>,
-    /// Endorse on these peers (names in the profile).
-    pub endorsing_peers: Option<Vec<String>>,
-    /// Private data collections the transaction writes.
-    pub collections: Option<Vec<String>>,
-    /// Other chaincodes the function calls.
-    pub calls_chaincodes: Option<Vec<String>>,
-    /// The commit strategy `status()` waits by.
-    pub commit_strategy: Option<String>,
-    /// Seconds to collect endorsements.
-    pub endorse_timeout: Option<f64>,
-    /// Seconds for an orderer to accept.
-    pub submit_timeout: Option<f64>,
-    /// Seconds to wait for the commit.
-    pub commit_timeout: Option<f64>,
-}
+use crate::error;
 
 /// The client's slot: `None` once closed.
 type Handle = Arc<Mutex<Option<flow::Client>>>;
@@ -66,28 +38,20 @@ pub fn new_proposal(
     channel: String,
     contract: String,
     function: String,
-    options: Option<ProposalOptions>,
+    options: Option<SubmitOptions>,
     contract_options: Option<ContractOptions>,
 ) -> napi::Result<Proposal> {
-    let o = options.unwrap_or_default();
-    let as_submit = SubmitOptions {
-        args: o.args,
-        transient: o.transient,
-        endorsing_orgs: o.endorsing_orgs,
-        endorsing_peers: o.endorsing_peers,
-        collections: o.collections,
-        calls_chaincodes: o.calls_chaincodes,
-        commit_strategy: o.commit_strategy,
-        retry: None,
-        endorse_timeout: o.endorse_timeout,
-        submit_timeout: o.submit_timeout,
-        commit_timeout: o.commit_timeout,
-    };
+    let options = options.unwrap_or_default();
+    if options.retry.is_some() {
+        return Err(error::invalid(
+            "newProposal takes no retry option: a signed transaction is sent once",
+        ));
+    }
     let call = client.submit_call(
         channel,
         contract,
         function,
-        as_submit,
+        options,
         contract_options.as_ref(),
     )?;
     let proposal = call.build().map_err(error::to_js)?;

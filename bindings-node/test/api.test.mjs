@@ -111,10 +111,15 @@ test("index.d.ts's option and result types match the addon's (src/*.rs)", () => 
   for (const [file, name] of [
     ['identity.rs', 'SignerOptions'],
     ['wallet.rs', 'FileWalletOptions'],
-    ['steps.rs', 'ProposalOptions'],
   ]) {
     assert.deepEqual(dtsFields(name), rustFields(file, name), `${name} vs src/${file}`);
   }
+  // newProposal takes submit's options but retry, in the types and in index.js's checks.
+  assert.match(DTS, /^export type ProposalOptions = Omit<SubmitOptions, 'retry'>;$/m);
+  const js = readFileSync(join(PKG, 'index.js'), 'utf8').match(/^ {2}newProposal: \[([^\]]*)\]/m);
+  assert.ok(js, 'no newProposal options in index.js');
+  const names = [...js[1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort();
+  assert.deepEqual(names, rustFields('client.rs', 'SubmitOptions').filter((f) => f !== 'retry'));
 });
 
 test("index.d.ts's event stream types match the addon's (src/events.rs)", () => {
