@@ -229,6 +229,16 @@ pub struct Endorser {
     pub msp_id: String,
 }
 
+impl From<&flow::Endorser> for Endorser {
+    fn from(e: &flow::Endorser) -> Self {
+        Endorser {
+            peer: e.peer.clone(),
+            address: e.address.clone(),
+            msp_id: e.msp_id.clone(),
+        }
+    }
+}
+
 /// A committed transaction.
 #[napi(object)]
 pub struct Committed {
@@ -276,15 +286,7 @@ impl From<flow::Committed> for Committed {
                 .into_iter()
                 .collect(),
             attempts: error::attempt_list(done.attempts()),
-            endorsers: done
-                .endorsers()
-                .iter()
-                .map(|e| Endorser {
-                    peer: e.peer.clone(),
-                    address: e.address.clone(),
-                    msp_id: e.msp_id.clone(),
-                })
-                .collect(),
+            endorsers: done.endorsers().iter().map(Endorser::from).collect(),
             confirmed_by: done.confirmed_by().map(str::to_owned),
             resolved_from_ledger: done.resolved_from_ledger(),
             via: via_name(done.via()).to_owned(),

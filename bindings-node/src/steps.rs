@@ -201,14 +201,7 @@ impl Submitted {
     /// The peers whose endorsements the transaction carries.
     #[napi(getter)]
     pub fn endorsers(&self) -> Vec<Endorser> {
-        self.endorsers
-            .iter()
-            .map(|e| Endorser {
-                peer: e.peer.clone(),
-                address: e.address.clone(),
-                msp_id: e.msp_id.clone(),
-            })
-            .collect()
+        self.endorsers.iter().map(Endorser::from).collect()
     }
 
     /// `gateway` or `client`: which flow submitted the transaction and reports its commit.
