@@ -1,5 +1,6 @@
-# Sourced by tests/network/net. Installs pinned Fabric and Fabric CA binaries with `go install`
-# from the Go module proxy into a cache folder, and copies Fabric's sampleconfig next to them.
+# Sourced by tests/network/net. Installs pinned Fabric and Fabric CA binaries (and toxiproxy, for
+# `net proxy`) with the go command from the Go module proxy into a cache folder, and copies
+# Fabric's sampleconfig next to them.
 # Skips all work when the cached binaries already report the wanted version.
 
 # Pinned releases. Fabric's tags cannot be used as module versions (its module path has no /v2
@@ -169,6 +170,42 @@ install_fabric_ca() {
     || die "building fabric-ca-server $FABRIC_CA_VERSION failed; read $log"
   go_build_pinned "$dir" "$m" "v$FABRIC_CA_VERSION" "$ldf" 0 caclient "$log" "$m/cmd/fabric-ca-client" \
     || die "building fabric-ca-client $FABRIC_CA_VERSION failed; read $log"
+}
+
+# Shopify's toxiproxy: a TCP proxy with a small HTTP API that injects network faults (latency,
+# bandwidth, `timeout` = stop forwarding, `reset_peer`, `slicer`, `limit_data`) between a client
+# and one node; `net proxy` drives it. Unlike Fabric, its module path carries the /v2 suffix, so
+# `go install pkg@version` resolves it directly; go_build_pinned is the fallback for a module proxy
+# that answers 403 for the package-path prefixes (see there). The binary is cmd/server, renamed.
+TOXIPROXY_VERSION=2.5.0
+
+# install_toxiproxy -> sets TOXIPROXY_BIN (the toxiproxy-server executable)
+install_toxiproxy() {
+  local dir=$CACHE_DIR/toxiproxy-$TOXIPROXY_VERSION log
+  local m=github.com/Shopify/toxiproxy/v2
+  TOXIPROXY_BIN=$dir/bin/toxiproxy-server
+  log=$CACHE_DIR/install-toxiproxy-$TOXIPROXY_VERSION.log
+  # The version is stamped at build time (it says "git" otherwise), so it also proves the pin.
+  if [ -x "$TOXIPROXY_BIN" ] && "$TOXIPROXY_BIN" -version 2>/dev/null | grep -qx "toxiproxy-server version $TOXIPROXY_VERSION"; then
+    return 0
+  fi
+  command -v go >/dev/null || die "Go is required to build toxiproxy $TOXIPROXY_VERSION (go install $m/cmd/server@v$TOXIPROXY_VERSION); none on PATH"
+  mkdir -p "$dir/bin"
+  : >"$log"
+  info "building toxiproxy $TOXIPROXY_VERSION from the Go module proxy; log: $log"
+  local ldf="-X $m.Version=$TOXIPROXY_VERSION"
+  rm -f "$dir/bin/server"
+  if ! (cd "$dir" && CGO_ENABLED=0 GOBIN=$dir/bin GOFLAGS=-buildvcs=false \
+    go install -trimpath -ldflags "$ldf" "$m/cmd/server@v$TOXIPROXY_VERSION") >>"$log" 2>&1; then
+    info "go install of toxiproxy failed; retrying in a throw-away main module (log: $log)"
+    go_build_pinned "$dir" "$m" "v$TOXIPROXY_VERSION" "$ldf" 0 "" "$log" "$m/cmd/server" \
+      || die "building toxiproxy $TOXIPROXY_VERSION failed; read $log"
+  fi
+  [ -x "$dir/bin/server" ] || die "the toxiproxy build left no $dir/bin/server; read $log"
+  # rename atomically, so a concurrent `net` never sees a half-written toxiproxy-server
+  mv -f "$dir/bin/server" "$TOXIPROXY_BIN"
+  "$TOXIPROXY_BIN" -version 2>/dev/null | grep -qx "toxiproxy-server version $TOXIPROXY_VERSION" \
+    || die "the built toxiproxy-server does not report version $TOXIPROXY_VERSION; read $log"
 }
 
 need_go() {

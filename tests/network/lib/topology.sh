@@ -9,6 +9,11 @@
 #   ca.org1       base+200               (listen; operations +2)
 #   ca.org2       base+210
 #   chaincode     base+300               (the CCaaS server every peer dials)
+#   toxiproxy     base+390               (API of the fault-injecting proxy server, `net proxy`)
+#   NODE's proxy  NODE's listen port + 5 (e.g. peer0.org1 base+105, orderer2 base+25)
+# Every slot is a multiple of 10 and uses offsets +0..+3, so +5 is free for every node, and the
+# proxy ports stay inside the network's own base..base+399 block: networks whose bases are 400
+# or more apart (as most test suites place them) never meet.
 # GM variant (FABWEAVE_FABRIC_VERSION=gm-*): no CAs; each orderer has a separate TLS cluster
 # listener at +3, because its client listener runs without TLS.
 
@@ -43,6 +48,14 @@ node_port() {
   case "$what" in listen) off=0 ;; admin | chaincode) off=1 ;; ops) off=2 ;; cluster) off=3 ;; *) die "bad port kind $what" ;; esac
   echo $((BASE + slot + off))
 }
+
+# proxy_port NODE: where `net proxy add NODE` listens (see the table above)
+proxy_port() {
+  local p
+  p=$(node_port "$1") || exit 1
+  echo $((p + 5))
+}
+proxy_api_port() { echo $((BASE + 390)); }
 
 node_kind() {
   case "$1" in
