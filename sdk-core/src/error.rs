@@ -575,13 +575,13 @@ impl Error {
     /// submit retry loop uses exactly this rule.
     ///
     /// Retryable: a broken or refused connection; peers that could not be reached or were
-    /// unavailable (no endorsement collected); orderers that refused the transaction before
-    /// taking it (status 0, 500, 503); a read conflict at commit (MVCC, phantom: on the ledger
-    /// but without effect); running out of time connecting or before anything reached an
-    /// orderer. Not retryable: chaincode errors, bad signatures, policy failures, an
-    /// endorsement or evaluation that ran out of time (as slow again), and anything whose
-    /// outcome is unknown ([`Error::Indeterminate`], a commit-stage timeout) — those are
-    /// settled from the ledger instead.
+    /// unavailable (no endorsement collected); a submit no orderer took and none may have
+    /// (status 0, 500, 503: the submit stage reports [`Error::Submit`] only then); a read
+    /// conflict at commit (MVCC, phantom: on the ledger but without effect); running out of
+    /// time connecting. Not retryable: chaincode errors, bad signatures, policy failures, an
+    /// orderer's 4xx refusal, an endorsement or evaluation that ran out of time (as slow
+    /// again), and anything whose outcome is unknown ([`Error::Indeterminate`], a submit- or
+    /// commit-stage timeout) — those are settled from the ledger instead.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Commit { code, .. } => matches!(*code, 11 | 12),
@@ -590,7 +590,7 @@ impl Error {
             }
             Error::Submit { status, .. } => matches!(*status, 0 | 500 | 503),
             Error::Timeout {
-                stage: Stage::Connect | Stage::Submit,
+                stage: Stage::Connect,
                 ..
             } => true,
             Error::Transport { .. } | Error::EventsUnavailable { .. } => true,
@@ -847,7 +847,8 @@ mod tests {
     #[test]
     fn retryable_only_when_the_ledger_is_certainly_unchanged() {
         assert!(timeout(Stage::Connect).is_retryable());
-        assert!(timeout(Stage::Submit).is_retryable());
+        // An envelope may have left before a submit ran out of time: the orderers may order it.
+        assert!(!timeout(Stage::Submit).is_retryable());
         // A slow chaincode would be as slow again; a commit wait may end in a commit.
         assert!(!timeout(Stage::Endorse).is_retryable());
         assert!(!timeout(Stage::Evaluate).is_retryable());

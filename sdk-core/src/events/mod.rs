@@ -42,6 +42,7 @@ mod blocks;
 mod chaincode;
 mod checkpoint;
 mod commit;
+mod session;
 mod source;
 mod stream;
 

@@ -19,16 +19,16 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use tokio::sync::mpsc;
-use tokio_stream::StreamExt as _;
 
 use super::checkpoint::{Checkpoint, Checkpointer, Positioned};
+use super::session::{self, call_error, Opened};
 use crate::config::Endpoint;
 use crate::error::{Error, PeerFailure, Result};
 use crate::identity::Identity;
 use crate::proto::common::{Block, Status};
 use crate::proto::peer::{deliver_response, BlockAndPrivateData, FilteredBlock};
-use crate::protocol::deliver::{seek_envelope, SeekFrom};
-use crate::transport::{self, Connections};
+use crate::protocol::deliver::SeekFrom;
+use crate::transport::{Connections, DeliverService};
 
 /// Which deliver service a stream reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -469,55 +469,41 @@ async fn session<E: Emitter>(
         (None, StartAt::NextCommit) => SeekFrom::NextCommit,
         (None, StartAt::After(c)) => SeekFrom::Block(c.resume_block()),
     };
-    let channel = tokio::select! {
-        c = source.connections.channel(&peer.endpoint) => match c {
-            Ok(c) => c,
-            Err(e) => return broke(false, e),
-        },
-        _ = sender.closed() => return End::Closed,
-    };
-    let hash = source.connections.client_cert_hash();
-    let envelope = match seek_envelope(
-        &source.channel,
-        &source.identity,
-        start,
-        None,
-        hash.as_deref(),
-    ) {
-        Ok(e) => e,
-        Err(e) => {
-            return End::Broke {
-                delivered: false,
-                error: e,
-                fatal: true,
-            }
-        }
+    let service = match source.kind {
+        BlockKind::Full => DeliverService::Blocks,
+        BlockKind::Filtered => DeliverService::Filtered,
+        BlockKind::WithPrivateData => DeliverService::WithPrivateData,
     };
     shared.set_peer(Some(&peer.name));
-    shared.sessions.fetch_add(1, Ordering::Relaxed);
-    // The request side stays open: closing it would let the peer end the stream.
-    let requests = tokio_stream::once(envelope).chain(tokio_stream::pending());
-    let mut client = transport::deliver(&channel);
     // No deadline on opening: a peer whose height is the block asked for sends nothing (not
     // even headers) until that block commits. A dead peer fails the call.
-    let opened = async {
-        match source.kind {
-            BlockKind::Full => client.deliver(requests).await,
-            BlockKind::Filtered => client.deliver_filtered(requests).await,
-            BlockKind::WithPrivateData => client.deliver_with_private_data(requests).await,
-        }
-    };
+    let opened = session::open(
+        &source.connections,
+        &source.identity,
+        &peer.endpoint,
+        &source.channel,
+        service,
+        start,
+    );
     let mut responses = tokio::select! {
         r = opened => match r {
-            Ok(r) => r.into_inner(),
-            Err(status) => return broke(false, status_error(&address, &status)),
+            Ok(r) => r,
+            Err(Opened::Unsendable(error)) => {
+                return End::Broke {
+                    delivered: false,
+                    error,
+                    fatal: true,
+                }
+            }
+            Err(Opened::Failed(e)) => return broke(false, e),
         },
         _ = sender.closed() => return End::Closed,
     };
+    shared.sessions.fetch_add(1, Ordering::Relaxed);
     let mut delivered = false;
     loop {
         let message = tokio::select! {
-            m = responses.message() => m,
+            m = responses.next() => m,
             _ = sender.closed() => return End::Closed,
         };
         let content = match message {
@@ -550,7 +536,7 @@ async fn session<E: Emitter>(
                 };
                 return broke(delivered, error);
             }
-            Err(status) => return broke(delivered, status_error(&address, &status)),
+            Err(e) => return broke(delivered, call_error(&address, e)),
         };
         let number = content.number();
         match accept(cursor.as_ref(), number) {
@@ -642,28 +628,6 @@ fn status_end(address: &str, channel: &str, kind: BlockKind, code: i32) -> (Erro
         ),
     };
     (error, fatal)
-}
-
-/// A gRPC status as an error: broken connections are [`Error::Transport`], refusals
-/// [`Error::Protocol`].
-fn status_error(address: &str, status: &tonic::Status) -> Error {
-    use tonic::Code;
-    let message = format!("{:?}: {}", status.code(), status.message());
-    match status.code() {
-        Code::Unavailable
-        | Code::Unknown
-        | Code::Cancelled
-        | Code::DeadlineExceeded
-        | Code::Aborted
-        | Code::Internal => Error::Transport {
-            endpoint: address.to_owned(),
-            message,
-        },
-        _ => Error::Protocol {
-            endpoint: address.to_owned(),
-            message,
-        },
-    }
 }
 
 #[cfg(test)]

@@ -4,16 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_stream::StreamExt;
-
 use super::commit::{HubOptions, Phase, Stream};
+use super::session::{self, call_error, Opened};
 use crate::config::Endpoint;
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::proto::common::Status;
 use crate::proto::peer::deliver_response;
-use crate::protocol::deliver::{filtered_block_status, seek_envelope, SeekFrom};
-use crate::transport::{self, Connections};
+use crate::protocol::deliver::{filtered_block_status, SeekFrom};
+use crate::transport::{Connections, DeliverService};
 
 /// Runs the stream until aborted. Gives up (publishing [`Phase::Failed`]) only if no block was
 /// ever delivered; after that, every failure is followed by a reconnection.
@@ -62,35 +61,29 @@ async fn session(
         Some(next) => SeekFrom::Block(next),
         None => SeekFrom::Newest,
     };
-    let channel = match connections.channel(endpoint).await {
-        Ok(c) => c,
-        Err(e) => return (false, e),
-    };
-    let hash = connections.client_cert_hash();
-    let envelope = match seek_envelope(&stream.channel, identity, start, None, hash.as_deref()) {
-        Ok(e) => e,
-        Err(e) => return (false, e),
-    };
-    // The request side stays open: closing it would let the peer end the stream once the
-    // (endless) range is done.
-    let requests = tokio_stream::once(envelope).chain(tokio_stream::pending());
-    let mut responses = match transport::deliver(&channel)
-        .deliver_filtered(requests)
-        .await
+    let mut responses = match session::open(
+        connections,
+        identity,
+        endpoint,
+        &stream.channel,
+        DeliverService::Filtered,
+        start,
+    )
+    .await
     {
-        Ok(r) => r.into_inner(),
-        Err(status) => return (false, status_error(&address, &status)),
+        Ok(r) => r,
+        Err(Opened::Unsendable(e) | Opened::Failed(e)) => return (false, e),
     };
     stream.session_opened();
     let mut delivered = false;
     loop {
-        let response = match responses.message().await {
+        let response = match responses.next().await {
             Ok(Some(r)) => r,
             Ok(None) => {
                 let message = "the peer ended the deliver stream".to_owned();
                 return (delivered, transport_error(&address, message));
             }
-            Err(status) => return (delivered, status_error(&address, &status)),
+            Err(e) => return (delivered, call_error(&address, e)),
         };
         match response.r#type {
             Some(deliver_response::Type::FilteredBlock(block)) => {
@@ -149,27 +142,6 @@ fn protocol_error(address: &str, message: String) -> Error {
     Error::Protocol {
         endpoint: address.to_owned(),
         message,
-    }
-}
-
-/// A gRPC status as an error: broken connections are [`Error::Transport`], refusals
-/// [`Error::Protocol`].
-fn status_error(address: &str, status: &tonic::Status) -> Error {
-    use tonic::Code;
-    let detail = match std::error::Error::source(status).map(transport::describe) {
-        Some(source) if source.contains(status.message()) => source,
-        Some(source) => format!("{}: {source}", status.message()),
-        None => status.message().to_owned(),
-    };
-    let message = format!("{:?}: {detail}", status.code());
-    match status.code() {
-        Code::Unavailable
-        | Code::Unknown
-        | Code::Cancelled
-        | Code::DeadlineExceeded
-        | Code::Aborted
-        | Code::Internal => transport_error(address, message),
-        _ => protocol_error(address, message),
     }
 }
 

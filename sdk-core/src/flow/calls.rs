@@ -5,13 +5,16 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-use super::client::{Contract, Targets};
-use super::gateway::Via;
+use super::client::Contract;
+use super::engine::resolve::Resolution;
+use super::engine::{Targets, Via};
 use super::hotkeys::{CallKind, Held, HotKeys};
-use super::resolve::Resolution;
+use super::results::{Committed, Endorser};
 use super::retry::{Attempt, AttemptOutcome, RetryPolicy};
-use super::steps::{Proposal, Transaction, LOOKUP_DEADLINE};
-use super::strategy::{CommitStrategy, Deadlines};
+use super::rules::call::{AfterSettling, Call, Fate, Gate, Next, Settlement};
+use super::rules::tally::Tally;
+use super::steps::{Proposal, Setup, Transaction, LOOKUP_DEADLINE};
+use super::strategy::CommitStrategy;
 use super::IntoArg;
 use crate::error::{Error, Result, Stage};
 use crate::proto::peer::ChaincodeEvent;
@@ -41,6 +44,21 @@ macro_rules! call_inputs {
             self
         }
     };
+}
+
+impl Contract {
+    /// Evaluates `function` on one peer (a query; nothing is ordered). Add arguments and
+    /// options, then `.await`.
+    pub fn evaluate(&self, function: impl Into<String>) -> Evaluate {
+        Evaluate::new(self.clone(), function.into())
+    }
+
+    /// Submits `function`: endorse, order, wait for the commit. Add arguments and options,
+    /// then `.await` — or call [`Submit::build`] for the step-by-step form, whose bytes can be
+    /// signed elsewhere (offline, HSM).
+    pub fn submit(&self, function: impl Into<String>) -> Submit {
+        Submit::new(self.clone(), function.into())
+    }
 }
 
 /// A boxed future, as the call builders return from `into_future`.
@@ -143,9 +161,7 @@ impl IntoFuture for Evaluate {
 #[derive(Debug, Clone)]
 pub struct Submit {
     pub(crate) spec: CallSpec,
-    pub(crate) targets: Targets,
-    pub(crate) deadlines: Deadlines,
-    pub(crate) strategy: CommitStrategy,
+    pub(crate) setup: Setup,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -163,12 +179,14 @@ impl Submit {
                 args: Vec::new(),
                 transient: BTreeMap::new(),
             },
-            targets: Targets {
-                policy,
-                ..Targets::default()
+            setup: Setup {
+                targets: Targets {
+                    policy,
+                    ..Targets::default()
+                },
+                deadlines,
+                strategy,
             },
-            deadlines,
-            strategy,
             retry,
         }
     }
@@ -177,27 +195,27 @@ impl Submit {
 
     /// Endorse on one peer of each of these organizations (MSP IDs or profile keys) only.
     pub fn endorsing_orgs<S: Into<String>>(mut self, orgs: impl IntoIterator<Item = S>) -> Self {
-        self.targets.orgs = orgs.into_iter().map(Into::into).collect();
+        self.setup.targets.orgs = orgs.into_iter().map(Into::into).collect();
         self
     }
 
     /// Endorse on exactly these peers (profile names, or addresses of discovered peers).
     pub fn endorsing_peers<S: Into<String>>(mut self, peers: impl IntoIterator<Item = S>) -> Self {
-        self.targets.peers = peers.into_iter().map(Into::into).collect();
+        self.setup.targets.peers = peers.into_iter().map(Into::into).collect();
         self
     }
 
     /// The private data collections the call reads or writes: discovery then picks endorsers
     /// among the collections' member organizations.
     pub fn collections<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.targets.collections = names.into_iter().map(Into::into).collect();
+        self.setup.targets.collections = names.into_iter().map(Into::into).collect();
         self
     }
 
     /// Other chaincodes this call invokes (chaincode-to-chaincode): discovery then picks
     /// endorsers that satisfy every one's policy.
     pub fn calls_chaincodes<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.targets.calls = names.into_iter().map(Into::into).collect();
+        self.setup.targets.calls = names.into_iter().map(Into::into).collect();
         self
     }
 
@@ -215,25 +233,25 @@ impl Submit {
 
     /// The commit strategy for this call.
     pub fn commit_strategy(mut self, strategy: CommitStrategy) -> Self {
-        self.strategy = strategy;
+        self.setup.strategy = strategy;
         self
     }
 
     /// The endorsement deadline for this call.
     pub fn endorse_timeout(mut self, d: Duration) -> Self {
-        self.deadlines.endorse = d;
+        self.setup.deadlines.endorse = d;
         self
     }
 
     /// The ordering deadline for this call.
     pub fn submit_timeout(mut self, d: Duration) -> Self {
-        self.deadlines.submit = d;
+        self.setup.deadlines.submit = d;
         self
     }
 
     /// The commit-wait deadline for this call.
     pub fn commit_timeout(mut self, d: Duration) -> Self {
-        self.deadlines.commit = d;
+        self.setup.deadlines.commit = d;
         self
     }
 
@@ -241,7 +259,7 @@ impl Submit {
     /// signs, for signing outside this process.
     pub fn build(self) -> Result<Proposal> {
         let unsigned = crate::protocol::UnsignedProposal::new(self.spec.request())?;
-        Ok(Proposal::new(self, unsigned))
+        Ok(Proposal::new(self.spec.contract, self.setup, unsigned))
     }
 
     async fn run(self) -> Result<Committed> {
@@ -258,6 +276,9 @@ impl Submit {
         let outcome = match &result {
             Ok(_) => "committed",
             Err(Error::Indeterminate { .. }) => "indeterminate",
+            Err(Error::Retried { last, .. }) if matches!(**last, Error::Indeterminate { .. }) => {
+                "indeterminate"
+            }
             Err(_) => "failed",
         };
         metrics::counter!("fabweave_submits_total", "chaincode" => chaincode.clone(), "outcome" => outcome)
@@ -267,31 +288,34 @@ impl Submit {
         result
     }
 
-    /// Attempts until one commits, a failure no new transaction can fix, or the retry policy
-    /// says stop.
+    /// Attempts as [`crate::flow::rules::call`] says: until one commits, a failure no new
+    /// transaction can fix, or the retry policy says stop — never sending a new transaction
+    /// while an earlier one may still commit.
     async fn run_attempts(self) -> Result<Committed> {
-        let inner = self.spec.contract.inner();
+        let engine = self.spec.contract.inner();
         let policy = self.retry;
         let hot = self.spec.contract.hot_keys.then(|| {
-            inner.hot_keys(
+            engine.hot_keys(
                 &self.spec.contract.network.channel,
                 &self.spec.contract.chaincode,
             )
         });
         let started = std::time::Instant::now();
         let mut attempts: Vec<Attempt> = Vec::new();
+        let mut call = Call::default();
         let mut unsettled: Option<Unsettled> = None;
+        let mut tries = 0u32;
         loop {
-            let n = attempts.len() as u32 + 1;
-            let span = tracing::info_span!("attempt", n);
+            tries += 1;
+            let span = tracing::info_span!("attempt", n = tries);
             let result = {
                 use tracing::Instrument;
-                Box::pin(self.attempt(hot.as_ref(), &mut unsettled))
+                Box::pin(self.attempt(hot.as_ref(), &mut call, &mut unsettled))
                     .instrument(span)
                     .await
             };
             let chaincode = self.spec.contract.chaincode.clone();
-            match result {
+            let (e, fate, tx_id) = match result {
                 Ok(mut done) => {
                     metrics::counter!("fabweave_attempts_total", "chaincode" => chaincode, "result" => "committed")
                         .increment(1);
@@ -308,63 +332,68 @@ impl Submit {
                     }
                     done.attempts = attempts;
                     // The transaction id of every commit, for applications following their logs.
-                    tracing::debug!(tx_id = %done.tx_id, block = done.block_number(), attempts = n,
+                    tracing::debug!(tx_id = %done.tx_id, block = done.block_number(), attempts = tries,
                         "committed");
                     return Ok(done);
                 }
-                Err(e) => {
-                    metrics::counter!("fabweave_attempts_total", "chaincode" => chaincode, "result" => attempt_result(&e))
-                        .increment(1);
-                    attempts.push(Attempt {
-                        tx_id: e.tx_id().unwrap_or_default().to_owned(),
-                        outcome: AttemptOutcome::Failed(e.clone()),
-                    });
-                    // An attempt whose fate is unknown is settled by the next one (which
-                    // goes out only once the earlier one provably cannot commit).
-                    let again = e.is_retryable() || unsettled.is_some();
-                    let wait = policy.wait_before(n + 1, jitter());
-                    let out_of_time = started.elapsed() + wait > policy.deadline;
-                    if !again || n >= policy.max_attempts || out_of_time {
-                        tracing::info!(attempts = n, error = %e, "submit gave up");
-                        let last = match unsettled {
-                            // The caller must hear of the transaction that may yet commit.
-                            Some(u) if !matches!(e, Error::Indeterminate { .. }) => {
-                                Error::Indeterminate {
-                                    tx_id: u.tx_id,
-                                    stage: Stage::Commit,
-                                    message: format!(
-                                        "its outcome is still unknown; a later attempt failed: {e}"
-                                    ),
-                                }
-                            }
-                            _ => e,
-                        };
-                        return Err(if attempts.len() == 1 {
-                            last
-                        } else {
-                            Error::Retried {
-                                attempts,
-                                last: Box::new(last),
-                            }
-                        });
-                    }
-                    tracing::info!(attempt = n, error = %e, ?wait, "retrying as a new transaction");
+                Err(ended) => ended,
+            };
+            metrics::counter!("fabweave_attempts_total", "chaincode" => chaincode, "result" => attempt_result(&e, fate))
+                .increment(1);
+            // An attempt held back (built, never sent) made no transaction: it is no attempt.
+            if fate != Fate::Held {
+                attempts.push(Attempt {
+                    tx_id,
+                    outcome: AttemptOutcome::Failed(e.clone()),
+                });
+            }
+            let wait = policy.wait_before(tries + 1, jitter());
+            let budget_left =
+                tries < policy.max_attempts && started.elapsed() + wait <= policy.deadline;
+            match call.after(fate, budget_left) {
+                Next::Again => {
+                    tracing::info!(attempt = tries, error = %e, ?wait, "trying again");
                     tokio::time::sleep(wait).await;
+                }
+                Next::Stop => {
+                    tracing::info!(attempts = tries, error = %e, "submit gave up");
+                    let last = match (&unsettled, call.pending()) {
+                        // The caller must hear of the transaction that may yet commit.
+                        (Some(u), true) => u.in_doubt(&e),
+                        _ => e,
+                    };
+                    return Err(if attempts.len() <= 1 {
+                        last
+                    } else {
+                        Error::Retried {
+                            attempts,
+                            last: Box::new(last),
+                        }
+                    });
                 }
             }
         }
     }
 
     /// One attempt: endorse (holding the call's keys under hot-key scheduling), settle an
-    /// earlier attempt whose fate is unknown, order, wait for the commit.
+    /// earlier attempt whose fate is unknown, order, wait for the commit. An attempt that
+    /// fails says what became of its transaction ([`Fate`]) and its tx id.
     async fn attempt(
         &self,
         hot: Option<&std::sync::Arc<HotKeys>>,
+        call: &mut Call,
         unsettled: &mut Option<Unsettled>,
-    ) -> Result<Committed> {
-        let inner = self.spec.contract.inner();
-        let identity = inner.identity.clone();
+    ) -> std::result::Result<Committed, (Error, Fate, String)> {
+        let engine = self.spec.contract.inner();
+        let identity = engine.identity.clone();
         let kind = CallKind::of(&self.spec.function, &self.spec.args);
+        let void = |e: Error| {
+            let fate = Fate::Void {
+                retryable: e.is_retryable(),
+            };
+            let tx_id = e.tx_id().unwrap_or_default().to_owned();
+            (e, fate, tx_id)
+        };
         let mut held: Option<Held> = None;
         if let Some(h) = hot {
             if let Some(keys) = h.predicted(kind) {
@@ -375,10 +404,10 @@ impl Submit {
             }
         }
         let (tx, access) = loop {
-            let proposal = self.clone().build()?;
-            let signature = identity.sign(proposal.bytes())?;
+            let proposal = self.clone().build().map_err(void)?;
+            let signature = identity.sign(proposal.bytes()).map_err(void)?;
             let phase = std::time::Instant::now();
-            let tx = proposal.endorse(signature).await?;
+            let tx = proposal.endorse(signature).await.map_err(void)?;
             metrics::histogram!("fabweave_phase_seconds", "phase" => "endorse")
                 .record(phase.elapsed().as_secs_f64());
             let access = KeyAccess::from_results(tx.endorsed().results()).unwrap_or_default();
@@ -401,34 +430,53 @@ impl Submit {
             }
             break (tx, access);
         };
-        if let Some(u) = unsettled.take() {
-            match self.settle(&u, &tx, &access).await {
-                Settled::Earlier(done) => return Ok(*done),
-                Settled::Proceed => {}
-                Settled::Unknown(e) => {
-                    *unsettled = Some(u);
-                    return Err(e);
+        if call.gate() == Gate::SettleFirst {
+            if let Some(u) = unsettled.as_ref() {
+                let (settlement, block, why) = self.settle(u, &tx, &access).await;
+                match call.settled(settlement) {
+                    AfterSettling::EarlierCommitted => {
+                        if let Some(u) = unsettled.take() {
+                            return Ok(u.committed(block));
+                        }
+                    }
+                    AfterSettling::Send => *unsettled = None,
+                    AfterSettling::Hold => {
+                        let e = Error::Indeterminate {
+                            tx_id: u.tx_id.clone(),
+                            stage: u.stage,
+                            message: why,
+                        };
+                        return Err((e, Fate::Held, tx.tx_id().to_owned()));
+                    }
                 }
             }
         }
         let pending = Unsettled {
             tx_id: tx.tx_id().to_owned(),
+            settleable: access.reads.iter().any(|r| !r.namespace.starts_with('_')),
             access,
             result: tx.result().to_vec(),
             event: tx.endorsed().event().cloned(),
             endorsers: Endorser::of(tx.endorsed()),
             via: tx.via(),
+            stage: Stage::Submit,
+            reason: String::new(),
         };
-        let signature = identity.sign(tx.bytes())?;
+        let sent = |e: Error, pending: Unsettled, unsettled: &mut Option<Unsettled>| {
+            let tx_id = pending.tx_id.clone();
+            let fate = fate_of(&e, pending.settleable);
+            if matches!(fate, Fate::Pending { .. }) {
+                *unsettled = Some(pending.lost(&e));
+            }
+            (e, fate, tx_id)
+        };
+        let signature = identity
+            .sign(tx.bytes())
+            .map_err(|e| (e, Fate::Void { retryable: false }, pending.tx_id.clone()))?;
         let phase = std::time::Instant::now();
         let submitted = match tx.submit(signature).await {
             Ok(s) => s,
-            Err(e) => {
-                if matches!(e, Error::Indeterminate { .. }) {
-                    *unsettled = Some(pending);
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(sent(e, pending, unsettled)),
         };
         metrics::histogram!("fabweave_phase_seconds", "phase" => "order")
             .record(phase.elapsed().as_secs_f64());
@@ -436,21 +484,23 @@ impl Submit {
         let result = submitted.status().await;
         metrics::histogram!("fabweave_phase_seconds", "phase" => "commit")
             .record(phase.elapsed().as_secs_f64());
-        if matches!(result, Err(Error::Indeterminate { .. })) {
-            *unsettled = Some(pending);
-        }
         // The keys are given back (`held` dropped) only now that the outcome is known.
         drop(held);
-        result
+        result.map_err(|e| sent(e, pending, unsettled))
     }
 
-    /// Decides whether the new, endorsed transaction `tx` may go out while the earlier one
-    /// `u` has an unknown fate. It may if the earlier one is on the ledger as invalid, or is
-    /// absent from the ledger of the peers that just simulated `tx` while they saw a newer
-    /// version of a key it read (it can then never be valid). If the earlier one is on the
-    /// ledger as valid, that is the outcome.
-    async fn settle(&self, u: &Unsettled, tx: &Transaction, access: &KeyAccess) -> Settled {
-        let inner = self.spec.contract.inner();
+    /// Settles the earlier attempt `u`, whose fate is unknown, using the new, endorsed
+    /// transaction `tx`: `u` is void if the ledger has it as invalid, or if the peers that just
+    /// simulated `tx` saw a newer version of a key `u` read and do not have `u` (the committing
+    /// peers would then find a read conflict); it is the outcome if the ledger has it as valid.
+    /// Returns what was found, the block when it committed, and why, in words.
+    async fn settle(
+        &self,
+        u: &Unsettled,
+        tx: &Transaction,
+        access: &KeyAccess,
+    ) -> (Settlement, u64, String) {
+        let engine = self.spec.contract.inner();
         let channel = &self.spec.contract.network.channel;
         let outdated = u.access.outdated_by(access);
         let endorsers: Vec<String> = tx
@@ -460,37 +510,56 @@ impl Submit {
             .map(|p| p.name.clone())
             .collect();
         let only = outdated.then_some(endorsers.as_slice());
-        let found = inner
-            .lookup_transaction(channel, &u.tx_id, only, LOOKUP_DEADLINE)
+        let found = engine
+            .lookup_transaction(channel, &u.tx_id, only, LOOKUP_DEADLINE, Tally::default())
             .await;
         tracing::info!(earlier = %u.tx_id, outdated, ?found, "settling an earlier attempt");
         match found {
-            Resolution::Committed { block, code: 0 } => Settled::Earlier(Box::new(Committed {
-                tx_id: u.tx_id.clone(),
-                block: Some(block),
-                payload: u.result.clone(),
-                event: u.event.clone(),
-                peer: None,
-                endorsers: u.endorsers.clone(),
-                attempts: Vec::new(),
-                from_ledger: true,
-                via: u.via,
-            })),
-            Resolution::Committed { .. } => Settled::Proceed,
-            Resolution::Absent { .. } if outdated => Settled::Proceed,
-            Resolution::Absent { .. } => Settled::Unknown(Error::Indeterminate {
-                tx_id: u.tx_id.clone(),
-                stage: Stage::Commit,
-                message: "not on the ledger yet, and no key it read has changed since: it may \
-                          still be committed, so no replacement was sent"
-                    .into(),
-            }),
-            Resolution::Unknown(why) => Settled::Unknown(Error::Indeterminate {
-                tx_id: u.tx_id.clone(),
-                stage: Stage::Commit,
-                message: format!("the ledger could not be asked: {why}"),
-            }),
+            Resolution::Committed { block, code: 0 } => {
+                (Settlement::Committed, block, "committed".into())
+            }
+            Resolution::Committed { code, .. } => (
+                Settlement::Void,
+                0,
+                format!(
+                    "committed as invalid ({})",
+                    crate::protocol::validation_code_name(code)
+                ),
+            ),
+            Resolution::Absent { .. } if outdated => (
+                Settlement::Void,
+                0,
+                "a key it read has changed since, and it is not on the ledger".into(),
+            ),
+            Resolution::Absent { .. } => (
+                Settlement::Unknown,
+                0,
+                u.in_doubt_words(
+                    "not on the ledger yet, and no key it read has changed since: it may still \
+                     be committed",
+                ),
+            ),
+            Resolution::Unknown(why) => (
+                Settlement::Unknown,
+                0,
+                u.in_doubt_words(&format!("the ledger could not settle it: {why}")),
+            ),
         }
+    }
+}
+
+/// What became of a transaction that ended with `e`: pending if it may still commit (it left
+/// the client and its fate is unknown), else void.
+fn fate_of(e: &Error, settleable: bool) -> Fate {
+    match e {
+        Error::Indeterminate { .. }
+        | Error::Timeout {
+            stage: Stage::Submit | Stage::Commit,
+            ..
+        } => Fate::Pending { settleable },
+        other => Fate::Void {
+            retryable: other.is_retryable(),
+        },
     }
 }
 
@@ -499,30 +568,92 @@ impl Submit {
 struct Unsettled {
     tx_id: String,
     access: KeyAccess,
+    /// Whether it read application keys (so a later simulation can prove it void).
+    settleable: bool,
     result: Vec<u8>,
     event: Option<ChaincodeEvent>,
     endorsers: Vec<Endorser>,
     via: Via,
+    /// The stage at which its fate became unknown, and why.
+    stage: Stage,
+    reason: String,
 }
 
-enum Settled {
-    /// The earlier attempt committed: this is the outcome.
-    Earlier(Box<Committed>),
-    /// The earlier attempt cannot change the ledger any more: go on.
-    Proceed,
-    /// Still unknown.
-    Unknown(Error),
+impl Unsettled {
+    /// This attempt, lost with `e`.
+    fn lost(mut self, e: &Error) -> Unsettled {
+        if let Error::Indeterminate { stage, message, .. } = e {
+            self.stage = *stage;
+            self.reason = message.clone();
+        } else {
+            self.stage = Stage::Commit;
+            self.reason = e.to_string();
+        }
+        self
+    }
+
+    /// The call's outcome when settling found it committed in `block`.
+    fn committed(self, block: u64) -> Committed {
+        Committed {
+            tx_id: self.tx_id,
+            block: Some(block),
+            payload: self.result,
+            event: self.event,
+            peer: None,
+            endorsers: self.endorsers,
+            attempts: Vec::new(),
+            from_ledger: true,
+            via: self.via,
+        }
+    }
+
+    /// The words of an in-doubt outcome: one transaction, sent once, fate unknown.
+    fn in_doubt_words(&self, now: &str) -> String {
+        let mut m = format!(
+            "the transaction was sent once and its fate is unknown ({}); {now}; no replacement \
+             was sent",
+            self.reason
+        );
+        if !self.settleable {
+            m.push_str(
+                " (it read no key, so no later simulation can show that it will never commit: \
+                 look it up on the ledger later)",
+            );
+        }
+        m
+    }
+
+    /// The call's final error while this attempt is still in doubt; `last` is how the call's
+    /// last attempt ended.
+    fn in_doubt(&self, last: &Error) -> Error {
+        let message = match last {
+            Error::Indeterminate { tx_id, message, .. } if *tx_id == self.tx_id => {
+                if message.contains("no replacement was sent") {
+                    message.clone()
+                } else {
+                    self.in_doubt_words("it could not be settled")
+                }
+            }
+            other => self.in_doubt_words(&format!("a later attempt failed: {other}")),
+        };
+        Error::Indeterminate {
+            tx_id: self.tx_id.clone(),
+            stage: self.stage,
+            message,
+        }
+    }
 }
 
 /// The label of a failed attempt in metrics.
-fn attempt_result(e: &Error) -> &'static str {
-    match e {
-        Error::Commit { code: 11 | 12, .. } => "read_conflict",
-        Error::Commit { .. } => "invalid",
-        Error::Indeterminate { .. } => "indeterminate",
-        Error::Endorse { .. } => "endorse_failed",
-        Error::Submit { .. } => "order_failed",
-        Error::Timeout { .. } => "timeout",
+fn attempt_result(e: &Error, fate: Fate) -> &'static str {
+    match (e, fate) {
+        (_, Fate::Held) => "held",
+        (Error::Commit { code: 11 | 12, .. }, _) => "read_conflict",
+        (Error::Commit { .. }, _) => "invalid",
+        (Error::Indeterminate { .. }, _) => "indeterminate",
+        (Error::Endorse { .. }, _) => "endorse_failed",
+        (Error::Submit { .. }, _) => "order_failed",
+        (Error::Timeout { .. }, _) => "timeout",
         _ => "failed",
     }
 }
@@ -542,109 +673,5 @@ impl IntoFuture for Submit {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
-    }
-}
-
-/// A committed transaction.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Committed {
-    pub(crate) tx_id: String,
-    pub(crate) block: Option<u64>,
-    pub(crate) payload: Vec<u8>,
-    pub(crate) event: Option<ChaincodeEvent>,
-    pub(crate) peer: Option<String>,
-    pub(crate) endorsers: Vec<Endorser>,
-    pub(crate) attempts: Vec<Attempt>,
-    pub(crate) from_ledger: bool,
-    pub(crate) via: Via,
-}
-
-impl Committed {
-    /// The transaction id.
-    pub fn tx_id(&self) -> &str {
-        &self.tx_id
-    }
-
-    /// The block it was committed in (0 when the commit strategy was `None`: not waited for).
-    pub fn block_number(&self) -> u64 {
-        self.block.unwrap_or(0)
-    }
-
-    /// Whether the commit was observed (false only with the `None` strategy).
-    pub fn is_confirmed(&self) -> bool {
-        self.block.is_some()
-    }
-
-    /// The chaincode's response payload.
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
-    }
-
-    /// The chaincode event the transaction set, if any (with its payload).
-    pub fn event(&self) -> Option<&ChaincodeEvent> {
-        self.event.as_ref()
-    }
-
-    /// The peer whose commit event confirmed it first.
-    pub fn confirmed_by(&self) -> Option<&str> {
-        self.peer.as_deref()
-    }
-
-    /// The peers whose endorsements the transaction carries.
-    pub fn endorsers(&self) -> &[Endorser] {
-        &self.endorsers
-    }
-
-    /// Every attempt this submit made, the committed one last (one entry without retries;
-    /// empty for the step-by-step form).
-    pub fn attempts(&self) -> &[Attempt] {
-        &self.attempts
-    }
-
-    /// Whether the commit was learned from the ledger (looked up after the commit wait ended
-    /// without an event) rather than from a commit event.
-    pub fn resolved_from_ledger(&self) -> bool {
-        self.from_ledger
-    }
-
-    /// Which flow carried the committed transaction: [`Via::Gateway`] (the peer Gateway
-    /// service endorsed, ordered and reported it) or [`Via::Client`] (fabweave reached the
-    /// endorsers, orderers and event streams itself). In [`super::Mode::Auto`] this says
-    /// whether the peer offered the Gateway.
-    pub fn via(&self) -> Via {
-        self.via
-    }
-}
-
-/// A peer that endorsed a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Endorser {
-    /// The peer's name (profile name, or discovered address).
-    pub peer: String,
-    /// The address it was reached at.
-    pub address: String,
-    /// The MSP ID of the identity that signed the endorsement.
-    pub msp_id: String,
-}
-
-impl Endorser {
-    /// The endorsers of `endorsed`: its peers, with the MSP ID each endorsement was signed
-    /// under.
-    pub(crate) fn of(endorsed: &crate::protocol::Endorsed) -> Vec<Endorser> {
-        use prost::Message;
-        endorsed
-            .peers()
-            .iter()
-            .zip(endorsed.endorsements())
-            .map(|(p, e)| Endorser {
-                peer: p.name.clone(),
-                address: p.address.clone(),
-                msp_id: crate::proto::msp::SerializedIdentity::decode(e.endorser.as_slice())
-                    .map(|id| id.mspid)
-                    .unwrap_or_default(),
-            })
-            .collect()
     }
 }

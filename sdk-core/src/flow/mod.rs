@@ -22,20 +22,22 @@
 
 mod calls;
 mod client;
+mod engine;
 mod events;
-mod gateway;
 mod hotkeys;
 mod ledger;
-mod resolve;
+mod results;
 mod retry;
+mod rules;
 mod steps;
 mod strategy;
 
-pub use calls::{Committed, Endorser, Evaluate, Submit};
+pub use calls::{Evaluate, Submit};
 pub use client::{Client, ClientBuilder, Contract, Network};
+pub use engine::{Mode, Via};
 pub use events::{BlockEvents, ChaincodeEvents};
-pub use gateway::{Mode, Via};
 pub use ledger::Ledger;
+pub use results::{Committed, Endorser};
 pub use retry::{Attempt, AttemptOutcome, RetryPolicy};
 pub use steps::{Proposal, Submitted, Transaction};
 pub use strategy::{CommitStrategy, Deadlines, QueryStrategy};

@@ -3,24 +3,41 @@
 
 use std::time::Duration;
 
-use super::calls::{Committed, Endorser, Submit};
-use super::gateway::Via;
-use super::resolve::Resolution;
+use super::client::Contract;
+use super::engine::commit::{Listener, Waited};
+use super::engine::resolve::Resolution;
+use super::engine::{Targets, Via};
+use super::results::{Committed, Endorser};
+use super::rules::tally::{Proof, Report, Tally};
+use super::strategy::{CommitStrategy, Deadlines};
 use crate::error::{Error, Result, Stage};
-use crate::events::Registration;
+use crate::events::TxOutcome;
 use crate::protocol::{Endorsed, UnsignedProposal, UnsignedTransaction};
 use crate::routing::RoutePeer;
+
+/// How a submit is carried: its endorsers, deadlines and commit strategy.
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    pub(crate) targets: Targets,
+    pub(crate) deadlines: Deadlines,
+    pub(crate) strategy: CommitStrategy,
+}
 
 /// An unsigned proposal.
 #[derive(Debug)]
 pub struct Proposal {
-    call: Submit,
+    contract: Contract,
+    setup: Setup,
     unsigned: UnsignedProposal,
 }
 
 impl Proposal {
-    pub(crate) fn new(call: Submit, unsigned: UnsignedProposal) -> Self {
-        Proposal { call, unsigned }
+    pub(crate) fn new(contract: Contract, setup: Setup, unsigned: UnsignedProposal) -> Self {
+        Proposal {
+            contract,
+            setup,
+            unsigned,
+        }
     }
 
     /// The transaction id.
@@ -35,14 +52,14 @@ impl Proposal {
 
     /// Evaluates the signed proposal on one peer, as `Contract::evaluate` would.
     pub async fn evaluate(self, signature: Vec<u8>) -> Result<Vec<u8>> {
-        let inner = self.call.spec.contract.inner();
+        let inner = self.contract.inner();
         let signature = inner
             .identity
             .accept_signature(self.unsigned.bytes(), signature)?;
         let signed = self.unsigned.signed(signature);
         inner
             .evaluate_via(
-                &self.call.spec.contract.network.channel,
+                &self.contract.network.channel,
                 &self.unsigned,
                 signed,
                 &[],
@@ -56,23 +73,24 @@ impl Proposal {
     /// sign. Either way the transaction's bytes are assembled here from the checked
     /// endorsements.
     pub async fn endorse(self, signature: Vec<u8>) -> Result<Transaction> {
-        let inner = self.call.spec.contract.inner();
+        let inner = self.contract.inner();
         let signature = inner
             .identity
             .accept_signature(self.unsigned.bytes(), signature)?;
         let signed = self.unsigned.signed(signature);
         let (endorsed, gateway) = inner
             .endorse_via(
-                &self.call.spec.contract.network.channel,
+                &self.contract.network.channel,
                 &self.unsigned,
                 signed,
-                &self.call.targets,
-                self.call.deadlines.endorse,
+                &self.setup.targets,
+                self.setup.deadlines.endorse,
             )
             .await?;
         let unsigned = UnsignedTransaction::new(&self.unsigned, &endorsed)?;
         Ok(Transaction {
-            call: self.call,
+            contract: self.contract,
+            setup: self.setup,
             endorsed,
             unsigned,
             gateway,
@@ -86,7 +104,8 @@ pub(crate) const LOOKUP_DEADLINE: Duration = Duration::from_secs(10);
 /// An endorsed transaction, not yet signed.
 #[derive(Debug)]
 pub struct Transaction {
-    call: Submit,
+    contract: Contract,
+    setup: Setup,
     endorsed: Endorsed,
     unsigned: UnsignedTransaction,
     /// The Gateway peer that endorsed it (`None`: the client-side flow).
@@ -126,23 +145,23 @@ impl Transaction {
     /// Starts listening for the commit, then sends the signed transaction to the orderer (in
     /// the Gateway flow: through the Gateway that endorsed it).
     pub async fn submit(self, signature: Vec<u8>) -> Result<Submitted> {
-        let inner = self.call.spec.contract.inner();
-        let channel = &self.call.spec.contract.network.channel;
+        let inner = self.contract.inner();
+        let channel = &self.contract.network.channel;
         let tx_id = self.unsigned.tx_id().to_owned();
         let signature = inner
             .identity
             .accept_signature(self.unsigned.bytes(), signature)?;
         let envelope = self.unsigned.signed(signature);
-        let (registrations, gateway) = match &self.gateway {
+        let (listeners, gateway) = match &self.gateway {
             Some(peer) => {
                 // The commit strategy holds in the Gateway flow too: listen on the peers it
                 // names (for the default, every peer of your organization) before submitting.
-                let registrations = inner
+                let listeners = inner
                     .listen(
                         channel,
-                        self.call.strategy,
+                        self.setup.strategy,
                         &tx_id,
-                        self.call.deadlines.connect,
+                        self.setup.deadlines.connect,
                     )
                     .await
                     .unwrap_or_else(|e| {
@@ -151,23 +170,23 @@ impl Transaction {
                         Vec::new()
                     });
                 let served = inner
-                    .gateway_submit(channel, &tx_id, envelope, peer, self.call.deadlines.submit)
+                    .gateway_submit(channel, &tx_id, envelope, peer, self.setup.deadlines.submit)
                     .await?;
-                (registrations, Some(served))
+                (listeners, Some(served))
             }
             None => {
-                let registrations = inner
+                let listeners = inner
                     .listen(
                         channel,
-                        self.call.strategy,
+                        self.setup.strategy,
                         &tx_id,
-                        self.call.deadlines.connect,
+                        self.setup.deadlines.connect,
                     )
                     .await?;
                 inner
-                    .broadcast(channel, envelope, &tx_id, self.call.deadlines.submit)
+                    .broadcast(channel, envelope, &tx_id, self.setup.deadlines.submit)
                     .await?;
-                (registrations, None)
+                (listeners, None)
             }
         };
         // Keep only what the wait needs: thousands of transactions may be waiting at once.
@@ -175,14 +194,14 @@ impl Transaction {
         let event = self.endorsed.event().cloned();
         let endorsers = Endorser::of(&self.endorsed);
         Ok(Submitted {
-            contract: self.call.spec.contract,
-            strategy: self.call.strategy,
-            commit_deadline: self.call.deadlines.commit,
+            contract: self.contract,
+            strategy: self.setup.strategy,
+            commit_deadline: self.setup.deadlines.commit,
             tx_id,
             result,
             event,
             endorsers,
-            registrations,
+            listeners,
             gateway,
         })
     }
@@ -191,14 +210,14 @@ impl Transaction {
 /// A transaction the orderer accepted; [`Submitted::status`] waits for its commit.
 #[derive(Debug)]
 pub struct Submitted {
-    contract: super::client::Contract,
-    strategy: super::strategy::CommitStrategy,
+    contract: Contract,
+    strategy: CommitStrategy,
     commit_deadline: std::time::Duration,
     tx_id: String,
     result: Vec<u8>,
     event: Option<crate::proto::peer::ChaincodeEvent>,
     endorsers: Vec<Endorser>,
-    registrations: Vec<Registration>,
+    listeners: Vec<Listener>,
     /// The Gateway peer that took it (`None`: the client-side flow).
     gateway: Option<RoutePeer>,
 }
@@ -238,22 +257,51 @@ impl Submitted {
     /// the outcome is looked up on the ledger of the channel's peers: committed (valid or not)
     /// is reported as such; otherwise the result is [`Error::Indeterminate`] — the transaction
     /// may still be committed.
-    pub async fn status(self) -> Result<Committed> {
+    pub async fn status(mut self) -> Result<Committed> {
         let inner = self.contract.inner();
         let channel = self.contract.network.channel.clone();
-        let via = self.via();
         let waited = match &self.gateway {
-            Some(_) if self.strategy == super::strategy::CommitStrategy::None => Ok(None),
+            _ if self.strategy == CommitStrategy::None => return Ok(self.committed(None, false)),
             // No listener could be registered for the strategy's peers: the Gateway's own
-            // answer.
-            Some(peer) if self.registrations.is_empty() => inner
-                .gateway_commit_status(&channel, &self.tx_id, peer, self.commit_deadline)
-                .await
-                .map(Some),
+            // answer, weighed like a commit event of that peer.
+            Some(peer) if self.listeners.is_empty() => {
+                let answer = inner
+                    .gateway_commit_status(&channel, &self.tx_id, peer, self.commit_deadline)
+                    .await;
+                match answer {
+                    Ok(outcome) => {
+                        let mut tally = Tally::default();
+                        tally.add(Report {
+                            peer: outcome.peer.clone(),
+                            own_org: inner.is_own(peer),
+                            code: outcome.code,
+                            block: outcome.block,
+                        });
+                        match tally.proof() {
+                            Proof::Proven { .. } => Waited::Proven(outcome),
+                            _ => Waited::Unproven {
+                                why: Error::Protocol {
+                                    endpoint: peer.endpoint.address(),
+                                    message: "the Gateway of another organization reported it"
+                                        .into(),
+                                },
+                                tally,
+                            },
+                        }
+                    }
+                    Err(e @ (Error::Timeout { .. } | Error::Transport { .. })) => {
+                        Waited::Unproven {
+                            why: e,
+                            tally: Tally::default(),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             _ => {
                 inner
                     .wait_commit(
-                        self.registrations,
+                        std::mem::take(&mut self.listeners),
                         self.strategy,
                         &self.tx_id,
                         self.commit_deadline,
@@ -261,46 +309,23 @@ impl Submitted {
                     .await
             }
         };
-        let lost = match waited {
-            Ok(outcome) => {
-                return Ok(Committed {
-                    tx_id: self.tx_id,
-                    block: outcome.as_ref().map(|o| o.block),
-                    payload: self.result,
-                    event: self.event,
-                    peer: outcome.map(|o| o.peer),
-                    endorsers: self.endorsers,
-                    attempts: Vec::new(),
-                    from_ledger: false,
-                    via,
-                })
-            }
-            Err(e @ (Error::Timeout { .. } | Error::Transport { .. })) => e,
-            Err(e) => return Err(e),
+        let (lost, seen) = match waited {
+            Waited::Proven(o) if o.code == 0 => return Ok(self.committed(Some(o), false)),
+            Waited::Proven(o) => return Err(invalid(&self.tx_id, o.code, o.block)),
+            Waited::Unproven { why, tally } => (why, tally),
         };
-        tracing::info!(tx_id = %self.tx_id, error = %lost,
-            "commit not seen; looking the transaction up on the ledger");
+        tracing::info!(tx_id = %self.tx_id, error = %lost, reports = seen.reports().len(),
+            "commit not proven; looking the transaction up on the ledger");
         match inner
-            .lookup_transaction(&channel, &self.tx_id, None, LOOKUP_DEADLINE)
+            .lookup_transaction(&channel, &self.tx_id, None, LOOKUP_DEADLINE, seen)
             .await
         {
-            Resolution::Committed { block, code: 0 } => Ok(Committed {
-                tx_id: self.tx_id,
-                block: Some(block),
-                payload: self.result,
-                event: self.event,
-                peer: None,
-                endorsers: self.endorsers,
-                attempts: Vec::new(),
-                from_ledger: true,
-                via,
-            }),
-            Resolution::Committed { block, code } => Err(Error::Commit {
-                tx_id: self.tx_id,
-                code,
-                code_name: crate::protocol::validation_code_name(code),
-                block,
-            }),
+            Resolution::Committed { block, code: 0 } => {
+                let mut done = self.committed(None, true);
+                done.block = Some(block);
+                Ok(done)
+            }
+            Resolution::Committed { block, code } => Err(invalid(&self.tx_id, code, block)),
             Resolution::Absent { peers } => Err(Error::Indeterminate {
                 tx_id: self.tx_id,
                 stage: Stage::Commit,
@@ -309,8 +334,35 @@ impl Submitted {
             Resolution::Unknown(why) => Err(Error::Indeterminate {
                 tx_id: self.tx_id,
                 stage: Stage::Commit,
-                message: format!("{lost}; the ledger could not be asked: {why}"),
+                message: format!("{lost}; the ledger could not settle it: {why}"),
             }),
         }
+    }
+
+    /// This transaction as committed (`outcome`: the event that proved it; none when not
+    /// waited for or learned from the ledger).
+    fn committed(self, outcome: Option<TxOutcome>, from_ledger: bool) -> Committed {
+        let via = self.via();
+        Committed {
+            tx_id: self.tx_id,
+            block: outcome.as_ref().map(|o| o.block),
+            payload: self.result,
+            event: self.event,
+            peer: outcome.map(|o| o.peer),
+            endorsers: self.endorsers,
+            attempts: Vec::new(),
+            from_ledger,
+            via,
+        }
+    }
+}
+
+/// The error of a transaction proven committed as invalid.
+fn invalid(tx_id: &str, code: i32, block: u64) -> Error {
+    Error::Commit {
+        tx_id: tx_id.to_owned(),
+        code,
+        code_name: crate::protocol::validation_code_name(code),
+        block,
     }
 }

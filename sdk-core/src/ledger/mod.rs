@@ -221,10 +221,18 @@ pub fn block(answer: &Response, from: &str) -> Result<Option<Block>> {
 
 /// Reads the answer of qscc `GetTransactionByID` given by `from`: the transaction and its
 /// validation code, or `None` when the peer's ledger has no transaction with that id (yet).
+/// An empty answer is an error, not a valid transaction (an empty message decodes as one with
+/// code 0).
 pub fn processed_transaction(answer: &Response, from: &str) -> Result<Option<ProcessedTx>> {
     let Some(payload) = success_payload(answer, "GetTransactionByID", from, true)? else {
         return Ok(None);
     };
+    if payload.is_empty() {
+        return Err(protocol_error(
+            from,
+            "GetTransactionByID answered with an empty payload".into(),
+        ));
+    }
     let processed = ProcessedTransaction::decode(payload).map_err(|e| {
         protocol_error(
             from,
@@ -235,6 +243,30 @@ pub fn processed_transaction(answer: &Response, from: &str) -> Result<Option<Pro
         envelope: processed.transaction_envelope.unwrap_or_default(),
         validation_code: processed.validation_code,
     }))
+}
+
+/// [`processed_transaction`], checked to be the transaction `tx_id` of `channel`: an answer
+/// whose envelope names another transaction (or none) is an error.
+pub fn processed_transaction_of(
+    answer: &Response,
+    from: &str,
+    channel: &str,
+    tx_id: &str,
+) -> Result<Option<ProcessedTx>> {
+    let Some(tx) = processed_transaction(answer, from)? else {
+        return Ok(None);
+    };
+    match crate::protocol::envelope_ids(&tx.envelope) {
+        Some((ch, id)) if id == tx_id && ch == channel => Ok(Some(tx)),
+        Some((ch, id)) => Err(protocol_error(
+            from,
+            format!("GetTransactionByID for {tx_id} on {channel} answered with transaction {id} of channel {ch}"),
+        )),
+        None => Err(protocol_error(
+            from,
+            format!("GetTransactionByID for {tx_id} answered with an envelope that does not decode"),
+        )),
+    }
 }
 
 /// Reads the answer of cscc `GetChannels` given by `from`: the channel names.

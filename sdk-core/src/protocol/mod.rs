@@ -29,6 +29,7 @@
 pub mod deliver;
 pub mod discovery;
 pub mod gateway;
+pub mod ordering;
 mod proposal;
 mod response;
 pub mod rwset;
@@ -41,4 +42,4 @@ pub use response::{
     check_endorsements, check_endorsements_with, evaluation_payload, Endorsed, PeerTarget,
     ENDORSEMENTS_DIFFER,
 };
-pub use transaction::{validation_code_name, UnsignedTransaction};
+pub use transaction::{envelope_ids, validation_code_name, UnsignedTransaction};

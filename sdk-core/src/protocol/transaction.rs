@@ -13,6 +13,14 @@ use crate::proto::peer::{
 use super::proposal::UnsignedProposal;
 use super::response::Endorsed;
 
+/// The channel and transaction id an envelope's channel header names, if it decodes.
+pub fn envelope_ids(envelope: &Envelope) -> Option<(String, String)> {
+    let payload = Payload::decode(envelope.payload.as_slice()).ok()?;
+    let header = payload.header?;
+    let ch = crate::proto::common::ChannelHeader::decode(header.channel_header.as_slice()).ok()?;
+    Some((ch.channel_id, ch.tx_id))
+}
+
 /// A transaction ready to be signed by the proposal's creator and sent to an orderer.
 ///
 /// [`UnsignedTransaction::bytes`] is the marshaled `common.Payload`, the exact bytes the creator

@@ -16,7 +16,7 @@ use crate::protocol::discovery::{
     discovery_request, parse_discovery_response, signed_discovery_request, ChaincodeCall,
     DiscoveryAnswer, DiscoveryQuery, EndorsementDescriptor,
 };
-use crate::transport::{self, Connections};
+use crate::transport::Connections;
 
 /// How the client chooses peers.
 #[derive(Debug, Clone)]
@@ -315,30 +315,18 @@ impl Router {
         let mut failures = Vec::new();
         for peer in candidates {
             let address = peer.endpoint.address();
-            let call = async {
-                let ch = self.connections.channel(&peer.endpoint).await?;
-                transport::discovery(&ch)
-                    .discover(request.clone())
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(|s| Error::Transport {
-                        endpoint: address.clone(),
-                        message: format!("{:?}: {}", s.code(), s.message()),
-                    })
-            };
-            let answer = match tokio::time::timeout(self.options.discovery_timeout, call).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(e)) => {
-                    if matches!(e, Error::Transport { .. }) {
-                        self.connections.health().failed(&address, &e.to_string());
-                    }
+            let answer = match self
+                .connections
+                .discover(
+                    &peer.endpoint,
+                    request.clone(),
+                    self.options.discovery_timeout,
+                )
+                .await
+            {
+                Ok(response) => response,
+                Err(e) => {
                     failures.push(format!("{} ({address}): {e}", peer.name));
-                    continue;
-                }
-                Err(_) => {
-                    let msg = format!("no answer within {:?}", self.options.discovery_timeout);
-                    self.connections.health().failed(&address, &msg);
-                    failures.push(format!("{} ({address}): {msg}", peer.name));
                     continue;
                 }
             };

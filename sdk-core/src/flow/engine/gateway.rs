@@ -14,131 +14,32 @@
 //! Gateway call with `UNIMPLEMENTED` is remembered as having no Gateway, and the call (and later
 //! calls to that peer) use the client-side flow.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use prost::Message;
-use tonic::transport::Channel;
 
-use super::client::{never_sent, within, Inner, Targets};
+use super::{Ctx, Engine, Mode, Targets, Via};
+use crate::config::Endpoint;
 use crate::error::{Error, PeerFailure, Result, Stage};
 use crate::events::TxOutcome;
+use crate::flow::rules::order::gateway_submit_verdict;
 use crate::proto::common::Envelope;
-use crate::proto::gateway::gateway_client::GatewayClient;
 use crate::proto::gateway::{
     EndorseRequest, ErrorDetail, EvaluateRequest, SignedCommitStatusRequest, SubmitRequest,
 };
 use crate::proto::peer::SignedProposal;
+use crate::protocol::ordering::OrdererVerdict;
 use crate::protocol::{self, gateway as wire, Endorsed, PeerTarget, UnsignedProposal};
 use crate::routing::{ChannelView, RoutePeer};
-use crate::transport;
-
-/// Which way a client reaches the ledger (see [`super::ClientBuilder::mode`]).
-///
-/// ```no_run
-/// # async fn demo(profile: fabweave::config::Profile) -> fabweave::Result<()> {
-/// use fabweave::flow::{Client, Mode, Via};
-///
-/// let client = Client::builder(profile).user("User1").mode(Mode::Gateway).connect().await?;
-/// let done = client.network("mychannel").contract("basic").submit("CreateAsset").arg("a1").await?;
-/// assert_eq!(done.via(), Via::Gateway);
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Mode {
-    /// The peer Gateway service where the client's peer offers it, the client-side flow where it
-    /// does not (a peer answering a Gateway call with `UNIMPLEMENTED` is remembered as having
-    /// none). Calls that pin exact peers (`Submit::endorsing_peers`, `Evaluate::peers`) use the
-    /// client-side flow, which can honour them. The default.
-    #[default]
-    Auto,
-    /// Always the Gateway. A peer without it gives [`Error::NoGateway`]. Pinned peers are
-    /// passed to the Gateway as their organizations (it picks the peers itself).
-    Gateway,
-    /// Always the client-side flow: fabweave plans endorsements, broadcasts to orderers and
-    /// waits for commit events itself, as Fabric 2.2 peers require.
-    Client,
-}
-
-/// Which flow served a call: see [`super::Committed::via`] and [`super::Client::last_via`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Via {
-    /// The peer Gateway service.
-    Gateway,
-    /// The client-side flow (endorsers, orderers and event streams reached directly).
-    Client,
-}
-
-/// How many Gateway calls one client has in flight at most. A Fabric peer serves 500 Gateway
-/// calls at once by default (`peer.limits.concurrency.gatewayService`) and refuses the others
-/// with `RESOURCE_EXHAUSTED`; commit-status waits each hold one for a block time.
-const MAX_GATEWAY_CALLS: usize = 256;
-
-/// What the client learned about its peers' Gateway service, and which flow served last.
-#[derive(Debug)]
-pub(crate) struct GatewayState {
-    /// Per peer address: whether it offers the Gateway (absent: not asked yet).
-    offered: Mutex<HashMap<String, bool>>,
-    /// The flow of the last call: 0 none yet, 1 client, 2 gateway.
-    last: AtomicU8,
-    /// Bounds the calls in flight (see [`MAX_GATEWAY_CALLS`]).
-    permits: tokio::sync::Semaphore,
-}
-
-impl Default for GatewayState {
-    fn default() -> Self {
-        GatewayState {
-            offered: Mutex::new(HashMap::new()),
-            last: AtomicU8::new(0),
-            permits: tokio::sync::Semaphore::new(MAX_GATEWAY_CALLS),
-        }
-    }
-}
-
-impl GatewayState {
-    fn offered(&self, address: &str) -> Option<bool> {
-        self.lock().get(address).copied()
-    }
-
-    fn remember(&self, address: &str, offered: bool) {
-        let before = self.lock().insert(address.to_owned(), offered);
-        if before != Some(offered) {
-            tracing::debug!(address, offered, "peer Gateway service");
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
-        self.offered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub(crate) fn served(&self, via: Via) {
-        let v = match via {
-            Via::Client => 1,
-            Via::Gateway => 2,
-        };
-        self.last.store(v, Ordering::Relaxed);
-    }
-
-    pub(crate) fn last(&self) -> Option<Via> {
-        match self.last.load(Ordering::Relaxed) {
-            1 => Some(Via::Client),
-            2 => Some(Via::Gateway),
-            _ => None,
-        }
-    }
-}
+use crate::transport::{CallError, Code};
 
 /// How trying the Gateway went.
+// Made once per call and taken apart at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Reached<T> {
     /// A Gateway peer answered (with a result or an error), and which one.
-    Done(std::result::Result<(T, RoutePeer), (tonic::Status, RoutePeer)>),
+    Done(std::result::Result<(T, RoutePeer), (CallError, RoutePeer)>),
     /// Every peer asked has no Gateway service.
     NotOffered(Vec<String>),
     /// No peer could be reached (or none was there to ask); the last failure.
@@ -152,24 +53,28 @@ fn label(peer: &RoutePeer) -> String {
     format!("{} ({})", peer.name, peer.endpoint.address())
 }
 
-/// Whether a failed call never got an answer from the Gateway itself (the connection failed or
-/// broke): another peer may be asked instead.
-fn unreachable(status: &tonic::Status) -> bool {
-    matches!(
-        status.code(),
-        tonic::Code::Unavailable | tonic::Code::Cancelled
-    ) && wire::error_details(status.details()).is_empty()
-        && !status.message().starts_with("no ")
+/// Whether a failed call never got an answer from the Gateway itself (the connection failed,
+/// broke or stayed silent; the peer said it is unavailable without naming anything it tried):
+/// another peer may be asked instead.
+fn unreachable(e: &CallError) -> bool {
+    match e {
+        CallError::Refused {
+            code: Code::Unavailable | Code::Cancelled,
+            message,
+            details,
+        } => details.is_empty() && !message.starts_with("no "),
+        CallError::Refused { .. } => false,
+        _ => true,
+    }
 }
 
-fn timed<T>(message: T, deadline: Duration) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    // The Gateway stops working on the call when the client stops waiting.
-    request.set_timeout(deadline);
-    request
+/// Whether a failed call surely never reached the Gateway: only then may a submit go to
+/// another Gateway peer as if it had not been made.
+fn not_sent(e: &CallError) -> bool {
+    !e.may_have_arrived()
 }
 
-impl Inner {
+impl Engine {
     /// The organizations a Gateway call names, or `None` when the call takes the client-side
     /// flow without asking the Gateway: in [`Mode::Client`], or in [`Mode::Auto`] for calls that
     /// pin exact peers.
@@ -244,12 +149,13 @@ impl Inner {
     async fn on_gateways<T, F, Fut>(
         &self,
         peers: Vec<RoutePeer>,
-        elsewhere: fn(&tonic::Status) -> bool,
+        elsewhere: fn(&CallError) -> bool,
+        ctx: &Ctx<'_>,
         mut call: F,
     ) -> Reached<T>
     where
-        F: FnMut(GatewayClient<Channel>) -> Fut,
-        Fut: Future<Output = std::result::Result<T, tonic::Status>>,
+        F: FnMut(Endpoint, Duration) -> Fut,
+        Fut: Future<Output = std::result::Result<T, CallError>>,
     {
         let mut not_offered = Vec::new();
         let mut last: Option<Error> = None;
@@ -259,41 +165,37 @@ impl Inner {
                 not_offered.push(label(&peer));
                 continue;
             }
-            let channel = match self.connections.channel(&peer.endpoint).await {
-                Ok(c) => c,
-                Err(e) => {
-                    last = Some(e);
-                    continue;
-                }
-            };
             let health = self.connections.health();
             let answer = {
                 // Never closed, so acquiring cannot fail; without a permit the call still goes.
                 let _permit = self.gateways.permits.acquire().await.ok();
-                call(transport::gateway(&channel)).await
+                call(peer.endpoint.clone(), ctx.left()).await
             };
             match answer {
                 Ok(t) => {
                     self.gateways.remember(&address, true);
-                    health.succeeded(&address);
                     return Reached::Done(Ok((t, peer)));
                 }
-                Err(s) if s.code() == tonic::Code::Unimplemented => {
+                Err(e) if e.code() == Some(Code::Unimplemented) => {
                     self.gateways.remember(&address, false);
                     not_offered.push(label(&peer));
                 }
                 // A busy peer refused it before doing anything: another may take it.
-                Err(s) if elsewhere(&s) || s.code() == tonic::Code::ResourceExhausted => {
-                    let message = format!("{}: {}", s.code(), s.message());
-                    health.failed(&address, &message);
-                    last = Some(Error::Transport {
-                        endpoint: address,
-                        message,
+                Err(e) if elsewhere(&e) || e.code() == Some(Code::ResourceExhausted) => {
+                    if e.is_answer() {
+                        health.failed(&address, &e.to_string());
+                    }
+                    last = Some(match e {
+                        CallError::NotSent { error } => error,
+                        other => Error::Transport {
+                            endpoint: address,
+                            message: other.to_string(),
+                        },
                     });
                 }
-                Err(s) => {
+                Err(e) => {
                     self.gateways.remember(&address, true);
-                    return Reached::Done(Err((s, peer)));
+                    return Reached::Done(Err((e, peer)));
                 }
             }
         }
@@ -340,20 +242,17 @@ impl Inner {
                 target_organizations: orgs,
             };
             let peers = self.gateway_peers(&view, None);
-            let reached = within(Stage::Evaluate, deadline, Some(tx_id), async {
-                Ok(self
-                    .on_gateways(peers, unreachable, |mut client| {
-                        let request = timed(request.clone(), deadline);
-                        async move {
-                            client
-                                .evaluate(request)
-                                .await
-                                .map(tonic::Response::into_inner)
-                        }
-                    })
-                    .await)
-            })
-            .await?;
+            let ctx = Ctx::new(channel, tx_id, Stage::Evaluate, deadline);
+            let reached = self
+                .on_gateways(peers, unreachable, &ctx, |endpoint, left| {
+                    let request = request.clone();
+                    async move {
+                        self.connections
+                            .gateway_evaluate(&endpoint, request, left)
+                            .await
+                    }
+                })
+                .await;
             let failed = match reached {
                 Reached::Done(Ok((resp, peer))) => {
                     self.gateways.served(Via::Gateway);
@@ -373,16 +272,9 @@ impl Inner {
                         }],
                     });
                 }
-                Reached::Done(Err((status, peer))) => {
+                Reached::Done(Err((e, peer))) => {
                     self.gateways.served(Via::Gateway);
-                    return Err(self.endorse_error(
-                        &view,
-                        Stage::Evaluate,
-                        tx_id,
-                        &peer,
-                        &status,
-                        deadline,
-                    ));
+                    return Err(self.endorse_error(&view, Stage::Evaluate, tx_id, &peer, &e));
                 }
                 Reached::NotOffered(peers) => self.gateway_unusable(peers, None),
                 Reached::Unreachable(e) => self.gateway_unusable(Vec::new(), Some(e)),
@@ -416,20 +308,17 @@ impl Inner {
                 endorsing_organizations: orgs,
             };
             let peers = self.gateway_peers(&view, None);
-            let reached = within(Stage::Endorse, deadline, Some(tx_id), async {
-                Ok(self
-                    .on_gateways(peers, unreachable, |mut client| {
-                        let request = timed(request.clone(), deadline);
-                        async move {
-                            client
-                                .endorse(request)
-                                .await
-                                .map(tonic::Response::into_inner)
-                        }
-                    })
-                    .await)
-            })
-            .await?;
+            let ctx = Ctx::new(channel, tx_id, Stage::Endorse, deadline);
+            let reached = self
+                .on_gateways(peers, unreachable, &ctx, |endpoint, left| {
+                    let request = request.clone();
+                    async move {
+                        self.connections
+                            .gateway_endorse(&endpoint, request, left)
+                            .await
+                    }
+                })
+                .await;
             let failed = match reached {
                 Reached::Done(Ok((resp, peer))) => {
                     self.gateways.served(Via::Gateway);
@@ -454,23 +343,14 @@ impl Inner {
                 // In Auto, a Gateway that knows too few live peers for the policy (its gossip
                 // view still forming after a start, peers it has not heard of): nothing was
                 // endorsed, and the client-side flow's own discovery and routing may know more.
-                Reached::Done(Err((status, _)))
-                    if self.mode == Mode::Auto && no_plan(status.message()) =>
-                {
-                    tracing::debug!(%tx_id, message = status.message(),
+                Reached::Done(Err((e, _))) if self.mode == Mode::Auto && no_plan(&e) => {
+                    tracing::debug!(%tx_id, error = %e,
                         "the Gateway can plan no endorsement; endorsing client-side");
                     None
                 }
-                Reached::Done(Err((status, peer))) => {
+                Reached::Done(Err((e, peer))) => {
                     self.gateways.served(Via::Gateway);
-                    return Err(self.endorse_error(
-                        &view,
-                        Stage::Endorse,
-                        tx_id,
-                        &peer,
-                        &status,
-                        deadline,
-                    ));
+                    return Err(self.endorse_error(&view, Stage::Endorse, tx_id, &peer, &e));
                 }
                 Reached::NotOffered(peers) => self.gateway_unusable(peers, None),
                 Reached::Unreachable(e) => self.gateway_unusable(Vec::new(), Some(e)),
@@ -531,32 +411,41 @@ impl Inner {
         first: &RoutePeer,
         deadline: Duration,
     ) -> Result<RoutePeer> {
-        let view = self.router.view(&self.profile, channel).await;
+        let ctx = Ctx::new(channel, tx_id, Stage::Submit, deadline);
+        // Nothing is sent before the view is there: running out of time here leaves no doubt.
+        let view = ctx
+            .bound(async { Ok(self.router.view(&self.profile, channel).await) })
+            .await
+            .map_err(|e| Error::Submit {
+                tx_id: tx_id.to_owned(),
+                orderer: String::new(),
+                status: 0,
+                message: format!("not sent: the channel's peers were not known in time ({e})"),
+                orderers: Vec::new(),
+            })?;
         let peers = self.gateway_peers(&view, Some(first));
         let request = SubmitRequest {
             transaction_id: tx_id.to_owned(),
             channel_id: channel.to_owned(),
             prepared_transaction: Some(envelope),
         };
-        let not_sent = |s: &tonic::Status| unreachable(s) && never_sent(s.message());
-        let work = async {
-            Ok(self
-                .on_gateways(peers, not_sent, |mut client| {
-                    let request = timed(request.clone(), deadline);
-                    async move {
-                        client
-                            .submit(request)
-                            .await
-                            .map(tonic::Response::into_inner)
-                    }
-                })
-                .await)
-        };
-        let unconfirmed = match within(Stage::Submit, deadline, Some(tx_id), work).await {
-            Ok(Reached::Done(Ok((_, peer)))) => return Ok(peer),
-            Ok(Reached::Done(Err((status, peer)))) => self.submit_error(tx_id, &peer, &status),
-            Ok(Reached::NotOffered(peers)) => return Err(Error::NoGateway { peers }),
-            Ok(Reached::Unreachable(e)) => {
+        // Each call runs to its own end (it is given the time left): a call cut off from
+        // outside could not say whether the Gateway took the transaction.
+        let reached = self
+            .on_gateways(peers, not_sent, &ctx, |endpoint, left| {
+                let request = request.clone();
+                async move {
+                    self.connections
+                        .gateway_submit(&endpoint, request, left)
+                        .await
+                }
+            })
+            .await;
+        let unconfirmed = match reached {
+            Reached::Done(Ok((_, peer))) => return Ok(peer),
+            Reached::Done(Err((e, peer))) => self.submit_error(tx_id, &peer, &e),
+            Reached::NotOffered(peers) => return Err(Error::NoGateway { peers }),
+            Reached::Unreachable(e) => {
                 return Err(Error::Submit {
                     tx_id: tx_id.to_owned(),
                     orderer: String::new(),
@@ -565,12 +454,6 @@ impl Inner {
                     orderers: Vec::new(),
                 })
             }
-            // The Gateway may have passed it on to an orderer before the deadline.
-            Err(e) => Error::Indeterminate {
-                tx_id: tx_id.to_owned(),
-                stage: Stage::Submit,
-                message: format!("the Gateway did not confirm the submit: {e}"),
-            },
         };
         // The Gateway took the transaction but did not confirm that an orderer did (a Fabric
         // Gateway can wait on a broken orderer connection, after an orderer restarts, for
@@ -621,20 +504,18 @@ impl Inner {
             signature: self.identity.sign(&request)?,
             request,
         };
-        let started = tokio::time::Instant::now();
+        let ctx = Ctx::new(channel, tx_id, Stage::Commit, deadline);
         let work = async {
             // Asking again is harmless: while no peer can answer (unreachable, busy), keep
             // asking until the deadline.
             loop {
-                let left = deadline.saturating_sub(started.elapsed());
                 let reached = self
-                    .on_gateways(peers.clone(), unreachable, |mut client| {
-                        let request = timed(signed.clone(), left);
+                    .on_gateways(peers.clone(), unreachable, &ctx, |endpoint, left| {
+                        let request = signed.clone();
                         async move {
-                            client
-                                .commit_status(request)
+                            self.connections
+                                .gateway_commit_status(&endpoint, request, left)
                                 .await
-                                .map(tonic::Response::into_inner)
                         }
                     })
                     .await;
@@ -647,42 +528,30 @@ impl Inner {
                 }
             }
         };
-        let reached = within(Stage::Commit, deadline, Some(tx_id), work).await?;
+        let reached = ctx.bound(work).await?;
         match reached {
-            Reached::Done(Ok((resp, peer))) => {
-                if resp.result != 0 {
-                    return Err(Error::Commit {
-                        tx_id: tx_id.to_owned(),
-                        code: resp.result,
-                        code_name: protocol::validation_code_name(resp.result),
-                        block: resp.block_number,
-                    });
+            // Valid or not, the outcome one Gateway peer reports: the caller weighs it.
+            Reached::Done(Ok((resp, peer))) => Ok(TxOutcome {
+                peer: peer.name,
+                channel: channel.to_owned(),
+                tx_id: tx_id.to_owned(),
+                block: resp.block_number,
+                code: resp.result,
+                events: Vec::new(),
+            }),
+            Reached::Done(Err((e, peer))) => {
+                let address = peer.endpoint.address();
+                match e {
+                    CallError::Deadline { .. }
+                    | CallError::Refused {
+                        code: Code::DeadlineExceeded,
+                        ..
+                    } => Err(ctx.timeout(Some(address))),
+                    other => Err(Error::Transport {
+                        endpoint: address,
+                        message: format!("CommitStatus: {other}"),
+                    }),
                 }
-                Ok(TxOutcome {
-                    peer: peer.name,
-                    channel: channel.to_owned(),
-                    tx_id: tx_id.to_owned(),
-                    block: resp.block_number,
-                    code: 0,
-                    events: Vec::new(),
-                })
-            }
-            Reached::Done(Err((status, peer))) => {
-                if status.code() == tonic::Code::DeadlineExceeded {
-                    return Err(Error::Timeout {
-                        stage: Stage::Commit,
-                        after: deadline,
-                        tx_id: Some(tx_id.to_owned()),
-                        waiting_for: Some(peer.endpoint.address()),
-                    });
-                }
-                Err(Error::Transport {
-                    endpoint: peer.endpoint.address(),
-                    message: with_details(
-                        &format!("CommitStatus: {}: {}", status.code(), status.message()),
-                        &wire::error_details(status.details()),
-                    ),
-                })
             }
             Reached::NotOffered(peers) => Err(Error::NoGateway { peers }),
             Reached::Unreachable(e) => Err(e),
@@ -698,24 +567,44 @@ impl Inner {
         stage: Stage,
         tx_id: &str,
         gateway: &RoutePeer,
-        status: &tonic::Status,
-        deadline: Duration,
+        e: &CallError,
     ) -> Error {
-        if status.code() == tonic::Code::DeadlineExceeded {
+        let (code, message, details) = match e {
+            CallError::Refused {
+                code,
+                message,
+                details,
+            } => (*code, message.as_str(), details.clone()),
+            CallError::Deadline { after, .. } => {
+                return Error::Timeout {
+                    stage,
+                    after: *after,
+                    tx_id: Some(tx_id.to_owned()),
+                    waiting_for: Some(gateway.endpoint.address()),
+                }
+            }
+            other => {
+                // Reached only for calls that may not move on; a broken call is no refusal.
+                return Error::Transport {
+                    endpoint: gateway.endpoint.address(),
+                    message: other.to_string(),
+                };
+            }
+        };
+        if code == Code::DeadlineExceeded {
             return Error::Timeout {
                 stage,
-                after: deadline,
+                after: Duration::ZERO,
                 tx_id: Some(tx_id.to_owned()),
                 waiting_for: Some(gateway.endpoint.address()),
             };
         }
-        let details = wire::error_details(status.details());
         // Unavailable: the Gateway could reach no peer (nothing was endorsed; worth a retry).
         // No plan: the Gateway knows too few live peers for the policy (gossip membership
         // still forming, peers down) — as when the client-side flow reaches too few: 503.
-        let fallback = if status.code() == tonic::Code::Unavailable {
+        let fallback = if code == Code::Unavailable {
             0
-        } else if no_plan(status.message()) {
+        } else if no_plan(e) {
             503
         } else {
             500
@@ -724,87 +613,86 @@ impl Inner {
             vec![PeerFailure {
                 peer: gateway.name.clone(),
                 address: gateway.endpoint.address(),
-                status: wire::chaincode_status(status.message()).unwrap_or(fallback),
-                message: status.message().to_owned(),
+                status: wire::chaincode_status(message).unwrap_or(fallback),
+                message: message.to_owned(),
                 msp_id: gateway.msp_id.clone().unwrap_or_default(),
             }]
         } else {
             details
                 .into_iter()
                 .map(|d| {
-                    let code = wire::chaincode_status(&d.message).unwrap_or(
+                    let status = wire::chaincode_status(&d.message).unwrap_or(
                         if looks_unreachable(&d.message) {
                             0
                         } else {
                             fallback
                         },
                     );
-                    self.detail_failure(view, d, code)
+                    self.detail_failure(view, d, status)
                 })
                 .collect()
         };
         Error::Endorse {
             tx_id: tx_id.to_owned(),
-            message: format!(
-                "the Gateway on {} answered {}: {}",
-                gateway.name,
-                status.code(),
-                status.message()
-            ),
+            message: format!("the Gateway on {} answered {code}: {message}", gateway.name),
             peers,
         }
     }
 
-    /// The error of a failed Gateway Submit: the orderers refused it (`Aborted`: a 4xx from an
-    /// orderer, or a malformed or unauthorised transaction) — [`Error::Submit`], not retried; no
-    /// orderer could be reached, each failing before it was sent — [`Error::Submit`] with status
-    /// 0, retried; anything else may have left an orderer with it — [`Error::Indeterminate`].
-    fn submit_error(&self, tx_id: &str, gateway: &RoutePeer, status: &tonic::Status) -> Error {
-        let details = wire::error_details(status.details());
-        let view_less = |d: ErrorDetail| PeerFailure {
-            peer: d.address.clone(),
-            address: d.address,
-            status: 0,
-            message: d.message,
-            msp_id: d.msp_id,
+    /// The error of a failed Gateway Submit, from what the Gateway says the orderers did
+    /// ([`gateway_submit_verdict`]): refused for good — [`Error::Submit`] with status 400, not
+    /// retried; not taken by any orderer — [`Error::Submit`] with status 0, retried; anything
+    /// else (including a call that broke or ran out of time after it was sent) may have left an
+    /// orderer with it — [`Error::Indeterminate`].
+    fn submit_error(&self, tx_id: &str, gateway: &RoutePeer, e: &CallError) -> Error {
+        let CallError::Refused {
+            code,
+            message,
+            details,
+        } = e
+        else {
+            return Error::Indeterminate {
+                tx_id: tx_id.to_owned(),
+                stage: Stage::Submit,
+                message: format!(
+                    "the Gateway on {} may have taken the transaction: {e}",
+                    gateway.name
+                ),
+            };
         };
-        let orderers: Vec<PeerFailure> = details.iter().cloned().map(view_less).collect();
+        let view_less = |d: &ErrorDetail| PeerFailure {
+            peer: d.address.clone(),
+            address: d.address.clone(),
+            status: 0,
+            message: d.message.clone(),
+            msp_id: d.msp_id.clone(),
+        };
+        let orderers: Vec<PeerFailure> = details.iter().map(view_less).collect();
         let orderer = orderers
             .first()
             .map_or_else(|| gateway.endpoint.address(), |o| o.address.clone());
-        let message = format!(
-            "through the Gateway on {}: {}: {}",
-            gateway.name,
-            status.code(),
-            status.message()
-        );
-        let refused = matches!(
-            status.code(),
-            tonic::Code::Aborted
-                | tonic::Code::InvalidArgument
-                | tonic::Code::PermissionDenied
-                | tonic::Code::FailedPrecondition
-                | tonic::Code::NotFound
-        );
-        let none_sent = status.code() == tonic::Code::Unavailable
-            && !details.is_empty()
-            && details.iter().all(|d| never_sent(&d.message));
-        if refused || none_sent {
-            return Error::Submit {
+        let text = format!("through the Gateway on {}: {code}: {message}", gateway.name);
+        let reports: Vec<&str> = details.iter().map(|d| d.message.as_str()).collect();
+        match gateway_submit_verdict(*code, message, &reports) {
+            verdict @ (OrdererVerdict::Refused | OrdererVerdict::NotTaken) => Error::Submit {
                 tx_id: tx_id.to_owned(),
                 orderer,
-                status: if refused { 400 } else { 0 },
-                message,
+                status: if verdict == OrdererVerdict::Refused {
+                    400
+                } else {
+                    0
+                },
+                message: text,
                 orderers,
-            };
-        }
-        Error::Indeterminate {
-            tx_id: tx_id.to_owned(),
-            stage: Stage::Submit,
-            message: with_details(
-                &format!("an orderer may have taken the transaction; {message}"),
-                &details,
-            ),
+            },
+            OrdererVerdict::Accepted | OrdererVerdict::MaybeTaken => Error::Indeterminate {
+                tx_id: tx_id.to_owned(),
+                stage: Stage::Submit,
+                message: with_details(
+                    &format!("an orderer may have taken the transaction; {text}"),
+                    details,
+                ),
+            },
         }
     }
 
@@ -827,8 +715,13 @@ impl Inner {
 }
 
 /// Whether the Gateway found no set of live peers satisfying the endorsement policy.
-fn no_plan(message: &str) -> bool {
-    message.contains("no combination of peers") || message.contains("no peer combination")
+fn no_plan(e: &CallError) -> bool {
+    match e {
+        CallError::Refused { message, .. } => {
+            message.contains("no combination of peers") || message.contains("no peer combination")
+        }
+        _ => false,
+    }
 }
 
 /// Whether a Gateway detail says a node could not be reached.
@@ -856,29 +749,38 @@ fn with_details(message: &str, details: &[ErrorDetail]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn state_remembers_peers_and_the_last_flow() {
-        let s = GatewayState::default();
-        assert_eq!(s.offered("a:1"), None);
-        s.remember("a:1", false);
-        assert_eq!(s.offered("a:1"), Some(false));
-        assert_eq!(s.last(), None);
-        s.served(Via::Gateway);
-        assert_eq!(s.last(), Some(Via::Gateway));
-        s.served(Via::Client);
-        assert_eq!(s.last(), Some(Via::Client));
+    fn refused(code: Code, message: &str) -> CallError {
+        CallError::Refused {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
 
     #[test]
     fn only_connection_failures_move_on_to_another_peer() {
-        assert!(unreachable(&tonic::Status::unavailable(
-            "tcp connect error"
-        )));
-        assert!(!unreachable(&tonic::Status::unavailable(
+        assert!(unreachable(&CallError::Broken {
+            message: "connection reset".into()
+        }));
+        assert!(unreachable(&refused(Code::Unavailable, "shutting down")));
+        assert!(!unreachable(&refused(
+            Code::Unavailable,
             "no peers available to evaluate chaincode kv in channel mychannel"
         )));
-        assert!(!unreachable(&tonic::Status::aborted("failed to endorse")));
+        assert!(!unreachable(&refused(Code::Aborted, "failed to endorse")));
         assert!(looks_unreachable("rpc error: code = Unavailable desc = x"));
         assert!(!looks_unreachable("chaincode response 500, boom"));
+        // A submit moves on only when it surely never left.
+        assert!(!not_sent(&CallError::Broken {
+            message: "reset".into()
+        }));
+        assert!(!not_sent(&CallError::Deadline {
+            after: Duration::from_secs(1),
+            sent: true
+        }));
+        assert!(not_sent(&CallError::Deadline {
+            after: Duration::from_secs(1),
+            sent: false
+        }));
     }
 }
