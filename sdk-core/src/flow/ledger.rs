@@ -114,12 +114,13 @@ impl Ledger {
     }
 
     /// The transaction with this id and its validation code, or `None` when the peer's ledger
-    /// has no transaction with that id (yet).
+    /// has no transaction with that id (yet). An answer that holds another transaction is the
+    /// peer's error, and the next peer is asked.
     pub async fn transaction(&self, tx_id: &str) -> Result<Option<ProcessedTx>> {
-        self.ask(
-            Query::TransactionById(tx_id.to_owned()),
-            ledger::processed_transaction,
-        )
+        let channel = self.network.channel.clone();
+        self.ask(Query::TransactionById(tx_id.to_owned()), |r, from| {
+            ledger::processed_transaction_of(r, from, &channel, tx_id)
+        })
         .await
     }
 

@@ -6,8 +6,8 @@
 //! roots, its server name is checked and sent as SNI; a client certificate is presented for
 //! mutual TLS when one was given; plaintext is used only when the endpoint says TLS is off.
 //! HTTP/2 keep-alive is on for every connection (60 s interval, 20 s timeout, as Fabric's own
-//! clients) unless the profile sets other values; intervals are raised to at least 60 s because
-//! Fabric peers drop clients that ping more often.
+//! clients) unless the profile sets other values (its 0 counts as unset); intervals are raised to
+//! at least 60 s because Fabric peers drop clients that ping more often.
 //!
 //! A channel reconnects by itself after its connection breaks (the next call dials again), so
 //! callers keep using it across a peer restart. Channels belong to the tokio runtime that
@@ -277,24 +277,24 @@ impl Connections {
             // Also bounds the redials a channel makes by itself after a connection broke.
             .connect_timeout(self.inner.connect_timeout)
             .tcp_nodelay(true);
-        // Keep-alive on every connection unless the profile turns it off (a time of 0): without
-        // it a half-open connection (a peer paused, packets dropped, a NAT entry expired) is never
-        // noticed by a client that only waits, such as a deliver stream.
+        // Keep-alive on every connection: without it a half-open connection (a peer paused,
+        // packets dropped, a NAT entry expired) is never noticed by a client that only waits,
+        // such as a deliver stream. A profile's 0 (fabric-sdk-go's template value, in most
+        // downloads) means "not set".
         let time = endpoint
             .keep_alive
             .time
+            .filter(|t| !t.is_zero())
             .unwrap_or(DEFAULT_KEEP_ALIVE_INTERVAL);
-        if !time.is_zero() {
-            builder = builder
-                .http2_keep_alive_interval(time.max(MIN_KEEP_ALIVE_INTERVAL))
-                .keep_alive_timeout(
-                    endpoint
-                        .keep_alive
-                        .timeout
-                        .unwrap_or(DEFAULT_KEEP_ALIVE_TIMEOUT),
-                )
-                .keep_alive_while_idle(endpoint.keep_alive.permit_without_calls);
-        }
+        builder = builder
+            .http2_keep_alive_interval(time.max(MIN_KEEP_ALIVE_INTERVAL))
+            .keep_alive_timeout(
+                endpoint
+                    .keep_alive
+                    .timeout
+                    .unwrap_or(DEFAULT_KEEP_ALIVE_TIMEOUT),
+            )
+            .keep_alive_while_idle(endpoint.keep_alive.permit_without_calls);
         if !endpoint.tls.enabled {
             return Ok(builder);
         }

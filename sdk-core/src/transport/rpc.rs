@@ -236,6 +236,14 @@ fn classify(status: &tonic::Status) -> CallError {
     };
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
     while let Some(e) = cause {
+        // The channel enforces the request's own `grpc-timeout` (its `after` is set by the
+        // caller, who knows it).
+        if e.is::<tonic::TimeoutExpired>() {
+            return CallError::Deadline {
+                after: Duration::ZERO,
+                sent: true,
+            };
+        }
         if e.is::<tonic::ConnectError>() {
             return CallError::NotSent {
                 error: Error::Transport {
@@ -337,6 +345,10 @@ impl Connections {
         let result = result.map_err(|e| match e {
             CallError::NotSent { error } => CallError::NotSent {
                 error: with_endpoint(error, &address),
+            },
+            CallError::Deadline { sent, .. } => CallError::Deadline {
+                after: within,
+                sent,
             },
             other => other,
         });
@@ -551,6 +563,12 @@ mod tests {
         let e = classify(&refused);
         assert!(matches!(e, CallError::NotSent { .. }), "{e:?}");
         assert!(!e.may_have_arrived() && e.is_unreachable());
+
+        let expired = tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())));
+        assert!(matches!(
+            classify(&expired),
+            CallError::Deadline { sent: true, .. }
+        ));
 
         let broke = tonic::Status::from_error(Box::new(ClosedWithoutAnswer));
         let e = classify(&broke);

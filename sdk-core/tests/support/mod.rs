@@ -243,6 +243,60 @@ impl TestNetwork {
     }
 }
 
+impl TestNetwork {
+    /// `net proxy add NODE`: puts a fault proxy in front of `node`; its address (`host:port`).
+    pub fn proxy(&self, node: &str) -> String {
+        let out = self.net(&["proxy", "add", node]);
+        assert_success(&format!("net proxy add {node}"), &out);
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// `net proxy toxic NODE NAME KIND STREAM ATTRS...`, e.g. a black hole after reading:
+    /// `toxic("orderer0", "hole", "timeout", "downstream", &["timeout=0"])`.
+    pub fn toxic(&self, node: &str, name: &str, kind: &str, stream: &str, attrs: &[&str]) {
+        let mut args = vec!["proxy", "toxic", node, name, kind, stream];
+        args.extend_from_slice(attrs);
+        let out = self.net(&args);
+        assert_success(&format!("net proxy toxic {node} {name}"), &out);
+    }
+
+    /// `net proxy clear NODE`: removes every toxic of the node's proxy.
+    pub fn proxy_clear(&self, node: &str) {
+        let out = self.net(&["proxy", "clear", node]);
+        assert_success(&format!("net proxy clear {node}"), &out);
+    }
+
+    /// The orderer that leads the channel's Raft cluster now, from the orderers' logs
+    /// ("Raft leader changed: A -> B"; consenters are numbered in orderer order from 1).
+    pub fn raft_leader(&self) -> Option<String> {
+        let mut best: Option<(String, u64)> = None;
+        for o in ["orderer0", "orderer1", "orderer2"] {
+            let log = std::fs::read_to_string(self.home.join("logs").join(format!("{o}.log")))
+                .unwrap_or_default();
+            // The time stamp at the start of the line orders the reports of different logs.
+            for line in log.lines().filter(|l| l.contains("Raft leader changed")) {
+                let Some(id) = line
+                    .rsplit("-> ")
+                    .next()
+                    .and_then(|t| t.split_whitespace().next())
+                    .and_then(|t| t.parse::<u64>().ok())
+                else {
+                    continue;
+                };
+                let stamp = line.get(..30).unwrap_or_default().to_owned();
+                if best.as_ref().is_none_or(|(s, _)| stamp > *s) {
+                    best = Some((stamp, id));
+                }
+            }
+        }
+        best.and_then(|(_, id)| {
+            ["orderer0", "orderer1", "orderer2"]
+                .get(id.checked_sub(1)? as usize)
+                .map(|s| (*s).to_owned())
+        })
+    }
+}
+
 impl Drop for TestNetwork {
     fn drop(&mut self) {
         if self.running {

@@ -369,7 +369,7 @@ fn passes_over(e: &CallError) -> bool {
 /// The time one peer gets within a stage: two thirds of what is left (at least a second, when
 /// that much is left), so that a peer that hangs fails — and is set aside — while the stage
 /// still has time to ask another.
-fn peer_share(ctx: &super::Ctx<'_>) -> Duration {
+pub(super) fn peer_share(ctx: &super::Ctx<'_>) -> Duration {
     let left = ctx.left();
     (left * 2 / 3).max(left.min(Duration::from_secs(1)))
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use prost::Message;
 
+use super::endorse::peer_share;
 use super::{Ctx, Engine, Mode, Targets, Via};
 use crate::config::Endpoint;
 use crate::error::{Error, PeerFailure, Result, Stage};
@@ -45,6 +46,9 @@ enum Reached<T> {
     /// No peer could be reached (or none was there to ask); the last failure.
     Unreachable(Error),
 }
+
+/// Below this much time left in a stage, a failed peer is not followed by another.
+const LAST_TRY_FLOOR: Duration = Duration::from_millis(50);
 
 /// The pause before asking for a commit status again when no Gateway peer could answer.
 const COMMIT_STATUS_PAUSE: Duration = Duration::from_millis(250);
@@ -143,7 +147,8 @@ impl Engine {
         peers
     }
 
-    /// Makes a Gateway call on the channel's Gateway peers in turn: a peer known to have no
+    /// Makes a Gateway call on the channel's Gateway peers in turn, each given `share` of the
+    /// stage's time left: a peer known to have no
     /// Gateway is skipped, one that cannot be reached (or, for `elsewhere`, whose failure says
     /// another peer may be asked) gives way to the next, the first answer ends it.
     async fn on_gateways<T, F, Fut>(
@@ -151,6 +156,7 @@ impl Engine {
         peers: Vec<RoutePeer>,
         elsewhere: fn(&CallError) -> bool,
         ctx: &Ctx<'_>,
+        share: fn(&Ctx<'_>) -> Duration,
         mut call: F,
     ) -> Reached<T>
     where
@@ -169,7 +175,7 @@ impl Engine {
             let answer = {
                 // Never closed, so acquiring cannot fail; without a permit the call still goes.
                 let _permit = self.gateways.permits.acquire().await.ok();
-                call(peer.endpoint.clone(), ctx.left()).await
+                call(peer.endpoint.clone(), share(ctx)).await
             };
             match answer {
                 Ok(t) => {
@@ -179,6 +185,10 @@ impl Engine {
                 Err(e) if e.code() == Some(Code::Unimplemented) => {
                     self.gateways.remember(&address, false);
                     not_offered.push(label(&peer));
+                }
+                // The stage's time is up: no other peer can help.
+                Err(e) if ctx.left() < LAST_TRY_FLOOR => {
+                    return Reached::Done(Err((e, peer)));
                 }
                 // A busy peer refused it before doing anything: another may take it.
                 Err(e) if elsewhere(&e) || e.code() == Some(Code::ResourceExhausted) => {
@@ -244,7 +254,7 @@ impl Engine {
             let peers = self.gateway_peers(&view, None);
             let ctx = Ctx::new(channel, tx_id, Stage::Evaluate, deadline);
             let reached = self
-                .on_gateways(peers, unreachable, &ctx, |endpoint, left| {
+                .on_gateways(peers, unreachable, &ctx, peer_share, |endpoint, left| {
                     let request = request.clone();
                     async move {
                         self.connections
@@ -310,7 +320,7 @@ impl Engine {
             let peers = self.gateway_peers(&view, None);
             let ctx = Ctx::new(channel, tx_id, Stage::Endorse, deadline);
             let reached = self
-                .on_gateways(peers, unreachable, &ctx, |endpoint, left| {
+                .on_gateways(peers, unreachable, &ctx, peer_share, |endpoint, left| {
                     let request = request.clone();
                     async move {
                         self.connections
@@ -432,14 +442,20 @@ impl Engine {
         // Each call runs to its own end (it is given the time left): a call cut off from
         // outside could not say whether the Gateway took the transaction.
         let reached = self
-            .on_gateways(peers, not_sent, &ctx, |endpoint, left| {
-                let request = request.clone();
-                async move {
-                    self.connections
-                        .gateway_submit(&endpoint, request, left)
-                        .await
-                }
-            })
+            .on_gateways(
+                peers,
+                not_sent,
+                &ctx,
+                |c| c.left(),
+                |endpoint, left| {
+                    let request = request.clone();
+                    async move {
+                        self.connections
+                            .gateway_submit(&endpoint, request, left)
+                            .await
+                    }
+                },
+            )
             .await;
         let unconfirmed = match reached {
             Reached::Done(Ok((_, peer))) => return Ok(peer),
@@ -510,14 +526,20 @@ impl Engine {
             // asking until the deadline.
             loop {
                 let reached = self
-                    .on_gateways(peers.clone(), unreachable, &ctx, |endpoint, left| {
-                        let request = signed.clone();
-                        async move {
-                            self.connections
-                                .gateway_commit_status(&endpoint, request, left)
-                                .await
-                        }
-                    })
+                    .on_gateways(
+                        peers.clone(),
+                        unreachable,
+                        &ctx,
+                        |c| c.left(),
+                        |endpoint, left| {
+                            let request = signed.clone();
+                            async move {
+                                self.connections
+                                    .gateway_commit_status(&endpoint, request, left)
+                                    .await
+                            }
+                        },
+                    )
                     .await;
                 match reached {
                     Reached::Unreachable(e) => {
@@ -645,6 +667,18 @@ impl Engine {
     /// else (including a call that broke or ran out of time after it was sent) may have left an
     /// orderer with it — [`Error::Indeterminate`].
     fn submit_error(&self, tx_id: &str, gateway: &RoutePeer, e: &CallError) -> Error {
+        if !e.may_have_arrived() {
+            return Error::Submit {
+                tx_id: tx_id.to_owned(),
+                orderer: String::new(),
+                status: 0,
+                message: format!(
+                    "not sent: the Gateway on {} could not be reached: {e}",
+                    gateway.name
+                ),
+                orderers: Vec::new(),
+            };
+        }
         let CallError::Refused {
             code,
             message,
