@@ -190,6 +190,7 @@ async fn scenarios(net: &TestNetwork) {
         .submit("increment")
         .arg("ambiguous")
         .submit_timeout(Duration::from_secs(3))
+        .commit_timeout(Duration::from_secs(8))
         .retry(RetryPolicy::default().attempts(3))
         .await
         .unwrap_err();
@@ -201,7 +202,8 @@ async fn scenarios(net: &TestNetwork) {
             stage,
             message,
         } => {
-            assert_eq!(*stage, Stage::Submit, "{message}");
+            // Sent, then awaited (and offered again) until the commit deadline.
+            assert_eq!(*stage, Stage::Commit, "{message}");
             assert!(message.contains("no replacement was sent"), "{message}");
             tx_id.clone()
         }

@@ -160,12 +160,18 @@ impl Stream {
         lock(&self.state).last_error = Some(error);
     }
 
-    /// Resolves the waiters of the block's transactions and remembers their statuses.
-    pub(super) fn on_block(&self, block: BlockStatus) {
+    /// Resolves the waiters of the block's transactions and remembers their statuses. A block
+    /// after a gap (blocks missing in between) is not taken: the stream must be reopened from
+    /// the block expected (`Err` with its number), or the missing blocks' transactions would
+    /// never be reported.
+    pub(super) fn on_block(&self, block: BlockStatus) -> Result<(), u64> {
         {
             let mut st = lock(&self.state);
             if st.next_block.is_some_and(|next| block.number < next) {
-                return; // already seen
+                return Ok(()); // already seen
+            }
+            if let Some(next) = st.next_block.filter(|next| block.number > *next) {
+                return Err(next);
             }
             st.next_block = Some(block.number.saturating_add(1));
             for tx in block.txs {
@@ -204,6 +210,7 @@ impl Stream {
             *p = Phase::Running;
             changed
         });
+        Ok(())
     }
 
     fn register(self: &Arc<Self>, tx_id: &str) -> Registration {
@@ -595,7 +602,8 @@ mod tests {
 
         hub.existing("p0", "ch")
             .unwrap()
-            .on_block(block(5, &[("a", 0), ("b", 10)]));
+            .on_block(block(5, &[("a", 0), ("b", 10)]))
+            .unwrap();
         let a = a.await.unwrap();
         assert_eq!(
             a,
@@ -633,12 +641,14 @@ mod tests {
     async fn registered_after_the_block_resolves_from_the_cache() {
         let hub = hub(3);
         let stream = hub.stream("p0", "ch");
-        stream.on_block(block(1, &[("t1", 0), ("t2", 11)]));
-        stream.on_block(block(2, &[("t3", 0), ("t4", 0)]));
+        stream.on_block(block(1, &[("t1", 0), ("t2", 11)])).unwrap();
+        stream.on_block(block(2, &[("t3", 0), ("t4", 0)])).unwrap();
         // A replayed tx id (DUPLICATE_TXID) does not overwrite the first status.
-        stream.on_block(block(3, &[("t4", 9)]));
+        stream.on_block(block(3, &[("t4", 9)])).unwrap();
         // A block seen again (after a reconnection) is ignored.
-        stream.on_block(block(2, &[("t9", 0)]));
+        stream.on_block(block(2, &[("t9", 0)])).unwrap();
+        // A block after a gap is refused: the stream reopens from the block expected.
+        assert_eq!(stream.on_block(block(6, &[("t8", 0)])), Err(4));
 
         let t4 = hub.register("p0", "ch", "t4").await.unwrap();
         assert_eq!((t4.block, t4.code), (2, 0));
@@ -668,7 +678,9 @@ mod tests {
         assert_eq!(lock(&stream.state).waiters.len(), 5000);
 
         // Half resolve, half are dropped unresolved.
-        stream.on_block(block(1, &[("tx0", 0), ("tx1", 0)]));
+        stream
+            .on_block(block(1, &[("tx0", 0), ("tx1", 0)]))
+            .unwrap();
         assert_eq!(hub.stream_info("p0", "ch").unwrap().waiting, 9_996);
         let resolved = regs.remove(0);
         assert_eq!(resolved.await.unwrap().tx_id, "tx0");

@@ -94,7 +94,11 @@ async fn session(
                     );
                     return (delivered, protocol_error(&address, message));
                 }
-                stream.on_block(filtered_block_status(&block));
+                let number = block.number;
+                if let Err(expected) = stream.on_block(filtered_block_status(&block)) {
+                    let message = format!("asked for block {expected} but got block {number}");
+                    return (delivered, protocol_error(&address, message));
+                }
                 if !delivered {
                     connections.health().succeeded(&address);
                 }

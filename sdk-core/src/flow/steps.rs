@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::client::Contract;
-use super::engine::commit::{Listener, Waited};
+use super::engine::commit::{Listener, Reoffer, Waited};
 use super::engine::resolve::Resolution;
 use super::engine::{Targets, Via};
 use super::results::{Committed, Endorser};
@@ -152,7 +152,10 @@ impl Transaction {
             .identity
             .accept_signature(self.unsigned.bytes(), signature)?;
         let envelope = self.unsigned.signed(signature);
-        let (listeners, gateway) = match &self.gateway {
+        // Kept while the commit is awaited, to be offered to the orderers again if the network
+        // stays silent about it (the same transaction: it commits once at most).
+        let copy = envelope.clone();
+        let (listeners, sent) = match &self.gateway {
             Some(peer) => {
                 // The commit strategy holds in the Gateway flow too: listen on the peers it
                 // names (for the default, every peer of your organization) before submitting.
@@ -171,8 +174,9 @@ impl Transaction {
                     });
                 let served = inner
                     .gateway_submit(channel, &tx_id, envelope, peer, self.setup.deadlines.submit)
-                    .await?;
-                (listeners, Some(served))
+                    .await
+                    .map(Some);
+                (listeners, served)
             }
             None => {
                 let listeners = inner
@@ -183,11 +187,27 @@ impl Transaction {
                         self.setup.deadlines.connect,
                     )
                     .await?;
-                inner
+                let sent = inner
                     .broadcast(channel, envelope, &tx_id, self.setup.deadlines.submit)
-                    .await?;
-                (listeners, None)
+                    .await
+                    .map(|()| None);
+                (listeners, sent)
             }
+        };
+        // An orderer may have taken it without confirming: its commit, if it comes, is what the
+        // listeners wait for — and the wait offers the same envelope again.
+        let (gateway, in_doubt) = match sent {
+            Ok(served) => (served, None),
+            Err(Error::Indeterminate {
+                stage: Stage::Submit,
+                message,
+                ..
+            }) if !listeners.is_empty() => {
+                tracing::info!(%tx_id, reason = %message,
+                    "an orderer may have taken the transaction; waiting for its commit");
+                (self.gateway.clone(), Some(message))
+            }
+            Err(e) => return Err(e),
         };
         // Keep only what the wait needs: thousands of transactions may be waiting at once.
         let result = self.endorsed.result().to_vec();
@@ -203,11 +223,15 @@ impl Transaction {
             endorsers,
             listeners,
             gateway,
+            envelope: copy,
+            submit_deadline: self.setup.deadlines.submit,
+            in_doubt,
         })
     }
 }
 
-/// A transaction the orderer accepted; [`Submitted::status`] waits for its commit.
+/// A transaction sent to the orderers — accepted, or taken without a confirmation (then
+/// [`Submitted::status`] finds out); [`Submitted::status`] waits for its commit.
 #[derive(Debug)]
 pub struct Submitted {
     contract: Contract,
@@ -220,6 +244,11 @@ pub struct Submitted {
     listeners: Vec<Listener>,
     /// The Gateway peer that took it (`None`: the client-side flow).
     gateway: Option<RoutePeer>,
+    /// The signed transaction, offered again while the network stays silent about it.
+    envelope: crate::proto::common::Envelope,
+    submit_deadline: Duration,
+    /// Why its acceptance by an orderer is in doubt, if it is.
+    in_doubt: Option<String>,
 }
 
 impl Submitted {
@@ -299,12 +328,18 @@ impl Submitted {
                 }
             }
             _ => {
+                let reoffer = Reoffer {
+                    channel: &channel,
+                    envelope: &self.envelope,
+                    submit_deadline: self.submit_deadline,
+                };
                 inner
                     .wait_commit(
                         std::mem::take(&mut self.listeners),
                         self.strategy,
                         &self.tx_id,
                         self.commit_deadline,
+                        Some(reoffer),
                     )
                     .await
             }
@@ -316,6 +351,10 @@ impl Submitted {
         };
         tracing::info!(tx_id = %self.tx_id, error = %lost, reports = seen.reports().len(),
             "commit not proven; looking the transaction up on the ledger");
+        let lost = match &self.in_doubt {
+            Some(why) => format!("{why}; then {lost}"),
+            None => lost.to_string(),
+        };
         match inner
             .lookup_transaction(&channel, &self.tx_id, None, LOOKUP_DEADLINE, seen)
             .await

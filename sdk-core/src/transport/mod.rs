@@ -15,7 +15,9 @@
 //!
 //! [`endorser`], [`gateway`], [`broadcast`] and [`deliver`] wrap a channel in a client that accepts
 //! messages of up to 100 MiB each way, as Fabric's own servers do (tonic's 4 MiB default
-//! rejects large blocks).
+//! rejects large blocks). The typed calls on [`Connections`] read less where less can come:
+//! broadcast answers ([`MAX_BROADCAST_ANSWER`]), discovery answers ([`MAX_DISCOVERY_ANSWER`]) and
+//! filtered blocks ([`MAX_FILTERED_BLOCK`]).
 //!
 //! ```no_run
 //! # async fn demo(peer: &fabweave::config::Endpoint) -> fabweave::Result<()> {
@@ -51,7 +53,10 @@ use crate::proto::peer::endorser_client::EndorserClient;
 mod health;
 mod rpc;
 pub use health::{EndpointStatus, Health, SET_ASIDE_MAX, SET_ASIDE_MIN};
-pub use rpc::{CallError, Code, DeliverService, DeliverStream};
+pub use rpc::{
+    CallError, Code, DeliverService, DeliverStream, MAX_BROADCAST_ANSWER, MAX_DISCOVERY_ANSWER,
+    MAX_FILTERED_BLOCK,
+};
 
 /// The largest message sent or received: 100 MiB, Fabric's server default both ways.
 pub const MAX_MESSAGE_SIZE: usize = 100 * 1024 * 1024;

@@ -25,6 +25,16 @@ use crate::proto::gateway::{
 use crate::proto::orderer::BroadcastResponse;
 use crate::proto::peer::{DeliverResponse, ProposalResponse, SignedProposal};
 
+/// The largest broadcast answer read (an orderer answers with a status and a short text).
+pub const MAX_BROADCAST_ANSWER: usize = 1024 * 1024;
+
+/// The largest discovery answer read (peers with their certificates, layouts, the channel's
+/// MSPs: a few MB for networks of hundreds of peers).
+pub const MAX_DISCOVERY_ANSWER: usize = 16 * 1024 * 1024;
+
+/// The largest filtered block read (transaction ids, codes and event names only).
+pub const MAX_FILTERED_BLOCK: usize = 16 * 1024 * 1024;
+
 /// A gRPC status code (the codes of the gRPC specification), named without the gRPC library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -388,6 +398,7 @@ impl Connections {
     ) -> Result<BroadcastResponse, CallError> {
         self.call(endpoint, within, |ch| async move {
             let stream = super::broadcast(&ch)
+                .max_decoding_message_size(MAX_BROADCAST_ANSWER)
                 .broadcast(timed(tokio_stream::iter([envelope]), within))
                 .await?;
             match stream.into_inner().message().await? {
@@ -407,6 +418,7 @@ impl Connections {
     ) -> Result<DiscoveryResponse, CallError> {
         self.call(endpoint, within, |ch| async move {
             super::discovery(&ch)
+                .max_decoding_message_size(MAX_DISCOVERY_ANSWER)
                 .discover(timed(request, within))
                 .await
                 .map(tonic::Response::into_inner)
@@ -501,7 +513,12 @@ impl Connections {
         let mut client = super::deliver(&channel);
         let opened = match service {
             DeliverService::Blocks => client.deliver(requests).await,
-            DeliverService::Filtered => client.deliver_filtered(requests).await,
+            DeliverService::Filtered => {
+                client
+                    .max_decoding_message_size(MAX_FILTERED_BLOCK)
+                    .deliver_filtered(requests)
+                    .await
+            }
             DeliverService::WithPrivateData => client.deliver_with_private_data(requests).await,
         };
         match opened {

@@ -18,6 +18,29 @@ use crate::routing::{ChannelView, RoutePeer};
 /// ones prove nothing (one foreign peer's word).
 const GRACE: Duration = Duration::from_secs(5);
 
+/// How long the network may stay silent about a transaction before the same signed envelope is
+/// offered to the orderers again (then doubling, up to [`REOFFER_EVERY_MAX`]). An orderer can lose what it took
+/// (a Raft leader that goes away drops what it had not ordered yet; an orderer out of consensus
+/// takes envelopes and never orders them); the same envelope commits once at most, so offering
+/// it again is always safe.
+pub(crate) const REOFFER_AFTER: Duration = Duration::from_secs(6);
+
+/// The longest silence between two offers (a Raft election after a leader hangs takes up to
+/// about 20 s on Fabric 2.5's defaults; offers at 6, 16, 26 s… reach the new leader soon).
+pub(crate) const REOFFER_EVERY_MAX: Duration = Duration::from_secs(10);
+
+/// `DUPLICATE_TXID`: a later copy of a transaction id already on the ledger. It says nothing of
+/// the first copy's outcome, which the ledger tells.
+const DUPLICATE_TXID: i32 = 9;
+
+/// What a commit wait may offer to the orderers again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reoffer<'a> {
+    pub(crate) channel: &'a str,
+    pub(crate) envelope: &'a crate::proto::common::Envelope,
+    pub(crate) submit_deadline: Duration,
+}
+
 /// One peer's listener for one transaction.
 #[derive(Debug)]
 pub(crate) struct Listener {
@@ -81,12 +104,17 @@ impl Engine {
             .bound(async { Ok(self.router.view(&self.profile, channel).await) })
             .await?;
         let peers = self.commit_peers(&view, strategy);
+        // All at once, each with the whole connect deadline: one peer that hangs must not use
+        // up the others' time.
+        let watched = futures_util::future::join_all(peers.iter().map(|peer| async move {
+            Ctx::new(channel, tx_id, Stage::Connect, deadline)
+                .bound(self.hub.watch(&peer.name, &peer.endpoint, channel))
+                .await
+        }))
+        .await;
         let mut listeners = Vec::new();
         let mut failures = Vec::new();
-        for peer in peers {
-            let watched = ctx
-                .bound(self.hub.watch(&peer.name, &peer.endpoint, channel))
-                .await;
+        for (peer, watched) in peers.into_iter().zip(watched) {
             match watched {
                 Ok(()) => listeners.push(Listener {
                     registration: self.hub.register(&peer.name, channel, tx_id),
@@ -120,8 +148,12 @@ impl Engine {
         strategy: CommitStrategy,
         tx_id: &str,
         deadline: Duration,
+        reoffer: Option<Reoffer<'_>>,
     ) -> Waited {
         let ctx = Ctx::new("", tx_id, Stage::Commit, deadline);
+        let mut next_offer = tokio::time::Instant::now() + REOFFER_AFTER;
+        let mut gap = REOFFER_AFTER;
+        let mut offers = 0u32;
         let expected = listeners.len();
         let mut pending: FuturesUnordered<_> = listeners
             .into_iter()
@@ -139,15 +171,41 @@ impl Engine {
             } else {
                 ctx.left().min(GRACE)
             };
-            let next = match tokio::time::timeout(patience, pending.next()).await {
+            // While no peer has said anything of it, offer it again now and then.
+            let silent = tally.reports().is_empty();
+            let offer_in = match reoffer {
+                Some(_) if silent => {
+                    next_offer.saturating_duration_since(tokio::time::Instant::now())
+                }
+                _ => patience,
+            };
+            let next = match tokio::time::timeout(patience.min(offer_in), pending.next()).await {
+                Err(_) if silent && offer_in < patience => {
+                    if let Some(r) = reoffer {
+                        offers += 1;
+                        let within = r.submit_deadline.min(ctx.left());
+                        let offered = self
+                            .broadcast(r.channel, r.envelope.clone(), tx_id, within)
+                            .await;
+                        tracing::info!(
+                            tx_id,
+                            offers,
+                            ?offered,
+                            "no word of the transaction: offered the same envelope again"
+                        );
+                    }
+                    gap = gap.saturating_mul(2).min(REOFFER_EVERY_MAX);
+                    next_offer = tokio::time::Instant::now() + gap;
+                    continue;
+                }
                 Ok(Some(n)) => n,
                 Ok(None) if !tally.reports().is_empty() => break unproven(tx_id),
                 Ok(None) => {
                     break Error::Transport {
                         endpoint: "event sources".into(),
                         message: format!(
-                            "{stopped} of {expected} event streams stopped before {tx_id} was \
-                             proven committed"
+                            "{stopped} of {expected} event streams stopped (or reported only a \
+                             later copy) before {tx_id} was proven committed"
                         ),
                     }
                 }
@@ -162,6 +220,11 @@ impl Engine {
                 }
             };
             let outcome = match next {
+                // A later copy: the first one's outcome is the ledger's to tell.
+                (_, Ok(o)) if o.code == DUPLICATE_TXID => {
+                    stopped += 1;
+                    continue;
+                }
                 (own_org, Ok(o)) => {
                     tally.add(Report {
                         peer: o.peer.clone(),
