@@ -232,6 +232,49 @@ impl Engine {
         Some(unreachable.unwrap_or(Error::NoGateway { peers }))
     }
 
+    /// Carries one stage of a call (evaluate or endorse) through the channel's Gateway peers:
+    /// `Some(Ok)` with the answer and the peer that gave it, `Some(Err)` when the Gateway failed
+    /// the call (or, in [`Mode::Gateway`], could not be used), `None` when the call goes on with
+    /// the client-side flow ([`Mode::Auto`]: no Gateway reachable or offered, or — for an
+    /// endorsement — a Gateway that can plan none: nothing was endorsed, and the client-side
+    /// flow's own discovery and routing may know more).
+    async fn gateway_stage<T, F, Fut>(
+        &self,
+        view: &ChannelView,
+        ctx: &Ctx<'_>,
+        call: F,
+    ) -> Option<Result<(T, RoutePeer)>>
+    where
+        F: FnMut(Endpoint, Duration) -> Fut,
+        Fut: Future<Output = std::result::Result<T, CallError>>,
+    {
+        let peers = self.gateway_peers(view, None);
+        match self
+            .on_gateways(peers, unreachable, ctx, peer_share, call)
+            .await
+        {
+            Reached::Done(Ok(answer)) => {
+                self.gateways.served(Via::Gateway);
+                Some(Ok(answer))
+            }
+            Reached::Done(Err((e, _)))
+                if ctx.stage == Stage::Endorse && self.mode == Mode::Auto && no_plan(&e) =>
+            {
+                tracing::debug!(tx_id = ctx.tx_id, error = %e,
+                    "the Gateway can plan no endorsement; endorsing client-side");
+                None
+            }
+            Reached::Done(Err((e, peer))) => {
+                self.gateways.served(Via::Gateway);
+                Some(Err(
+                    self.endorse_error(view, ctx.stage, ctx.tx_id, &peer, &e)
+                ))
+            }
+            Reached::NotOffered(peers) => self.gateway_unusable(peers, None).map(Err),
+            Reached::Unreachable(e) => self.gateway_unusable(Vec::new(), Some(e)).map(Err),
+        }
+    }
+
     /// Evaluates through the Gateway where the mode says so, else (or when the peer has none, in
     /// [`Mode::Auto`]) with the client-side flow.
     pub(crate) async fn evaluate_via(
@@ -251,10 +294,9 @@ impl Engine {
                 proposed_transaction: Some(signed.clone()),
                 target_organizations: orgs,
             };
-            let peers = self.gateway_peers(&view, None);
             let ctx = Ctx::new(channel, tx_id, Stage::Evaluate, deadline);
-            let reached = self
-                .on_gateways(peers, unreachable, &ctx, peer_share, |endpoint, left| {
+            let answered = self
+                .gateway_stage(&view, &ctx, |endpoint, left| {
                     let request = request.clone();
                     async move {
                         self.connections
@@ -263,34 +305,23 @@ impl Engine {
                     }
                 })
                 .await;
-            let failed = match reached {
-                Reached::Done(Ok((resp, peer))) => {
-                    self.gateways.served(Via::Gateway);
-                    let result = resp.result.unwrap_or_default();
-                    if (200..400).contains(&result.status) {
-                        return Ok(result.payload);
-                    }
-                    return Err(Error::Endorse {
-                        tx_id: tx_id.to_owned(),
-                        message: format!("evaluation through the Gateway on {} failed", peer.name),
-                        peers: vec![PeerFailure {
-                            peer: peer.name.clone(),
-                            address: peer.endpoint.address(),
-                            status: result.status,
-                            message: result.message,
-                            msp_id: peer.msp_id.clone().unwrap_or_default(),
-                        }],
-                    });
+            if let Some(answered) = answered {
+                let (resp, peer) = answered?;
+                let result = resp.result.unwrap_or_default();
+                if (200..400).contains(&result.status) {
+                    return Ok(result.payload);
                 }
-                Reached::Done(Err((e, peer))) => {
-                    self.gateways.served(Via::Gateway);
-                    return Err(self.endorse_error(&view, Stage::Evaluate, tx_id, &peer, &e));
-                }
-                Reached::NotOffered(peers) => self.gateway_unusable(peers, None),
-                Reached::Unreachable(e) => self.gateway_unusable(Vec::new(), Some(e)),
-            };
-            if let Some(e) = failed {
-                return Err(e);
+                return Err(Error::Endorse {
+                    tx_id: tx_id.to_owned(),
+                    message: format!("evaluation through the Gateway on {} failed", peer.name),
+                    peers: vec![PeerFailure {
+                        peer: peer.name.clone(),
+                        address: peer.endpoint.address(),
+                        status: result.status,
+                        message: result.message,
+                        msp_id: peer.msp_id.clone().unwrap_or_default(),
+                    }],
+                });
             }
         }
         self.gateways.served(Via::Client);
@@ -317,10 +348,9 @@ impl Engine {
                 proposed_transaction: Some(signed.clone()),
                 endorsing_organizations: orgs,
             };
-            let peers = self.gateway_peers(&view, None);
             let ctx = Ctx::new(channel, tx_id, Stage::Endorse, deadline);
-            let reached = self
-                .on_gateways(peers, unreachable, &ctx, peer_share, |endpoint, left| {
+            let answered = self
+                .gateway_stage(&view, &ctx, |endpoint, left| {
                     let request = request.clone();
                     async move {
                         self.connections
@@ -329,44 +359,25 @@ impl Engine {
                     }
                 })
                 .await;
-            let failed = match reached {
-                Reached::Done(Ok((resp, peer))) => {
-                    self.gateways.served(Via::Gateway);
-                    let address = peer.endpoint.address();
-                    let Some(envelope) = resp.prepared_transaction else {
-                        return Err(Error::Protocol {
-                            endpoint: address,
-                            message: "the Gateway endorsed without a prepared transaction".into(),
-                        });
-                    };
-                    let answers = wire::prepared_endorsements(&address, &envelope)?
-                        .into_iter()
-                        .map(|r| (self.endorser_target(&view, &r), Ok(r)))
-                        .collect();
-                    let endorsed = protocol::check_endorsements_with(
-                        proposal,
-                        answers,
-                        self.verify_endorsements.then_some(self.suite.sm2_digest),
-                    )?;
-                    return Ok((endorsed, Some(peer)));
-                }
-                // In Auto, a Gateway that knows too few live peers for the policy (its gossip
-                // view still forming after a start, peers it has not heard of): nothing was
-                // endorsed, and the client-side flow's own discovery and routing may know more.
-                Reached::Done(Err((e, _))) if self.mode == Mode::Auto && no_plan(&e) => {
-                    tracing::debug!(%tx_id, error = %e,
-                        "the Gateway can plan no endorsement; endorsing client-side");
-                    None
-                }
-                Reached::Done(Err((e, peer))) => {
-                    self.gateways.served(Via::Gateway);
-                    return Err(self.endorse_error(&view, Stage::Endorse, tx_id, &peer, &e));
-                }
-                Reached::NotOffered(peers) => self.gateway_unusable(peers, None),
-                Reached::Unreachable(e) => self.gateway_unusable(Vec::new(), Some(e)),
-            };
-            if let Some(e) = failed {
-                return Err(e);
+            if let Some(answered) = answered {
+                let (resp, peer) = answered?;
+                let address = peer.endpoint.address();
+                let Some(envelope) = resp.prepared_transaction else {
+                    return Err(Error::Protocol {
+                        endpoint: address,
+                        message: "the Gateway endorsed without a prepared transaction".into(),
+                    });
+                };
+                let answers = wire::prepared_endorsements(&address, &envelope)?
+                    .into_iter()
+                    .map(|r| (self.endorser_target(&view, &r), Ok(r)))
+                    .collect();
+                let endorsed = protocol::check_endorsements_with(
+                    proposal,
+                    answers,
+                    self.verify_endorsements.then_some(self.suite.sm2_digest),
+                )?;
+                return Ok((endorsed, Some(peer)));
             }
         }
         self.gateways.served(Via::Client);
