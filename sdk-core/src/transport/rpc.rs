@@ -238,6 +238,13 @@ impl fmt::Display for CallError {
 /// server.
 fn classify(status: &tonic::Status) -> CallError {
     let Some(source) = std::error::Error::source(status) else {
+        // The server saying the call's own `grpc-timeout` passed is the call's deadline.
+        if status.code() == tonic::Code::DeadlineExceeded {
+            return CallError::Deadline {
+                after: Duration::ZERO,
+                sent: true,
+            };
+        }
         return CallError::Refused {
             code: Code::of(status.code()),
             message: status.message().to_owned(),
@@ -584,6 +591,12 @@ mod tests {
         let expired = tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())));
         assert!(matches!(
             classify(&expired),
+            CallError::Deadline { sent: true, .. }
+        ));
+        assert!(matches!(
+            classify(&tonic::Status::deadline_exceeded(
+                "context deadline exceeded"
+            )),
             CallError::Deadline { sent: true, .. }
         ));
 

@@ -9,7 +9,12 @@ node_pid() {
   [ -f "$f" ] || return 1
   local pid
   pid=$(cat "$f")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed node stays a zombie until its parent (init, after setsid) reaps it, which took over
+  # half a second here after a SIGKILL; kill -0 still succeeds on it, so `start` would say
+  # "already running".
+  case "$(ps -o stat= -p "$pid" 2>/dev/null)" in Z*) return 1 ;; esac
+  echo "$pid"
 }
 
 node_running() { node_pid "$1" >/dev/null; }
@@ -19,11 +24,24 @@ start_node() {
   local node=$1 pid
   node_running "$node" && return 0
   [ -x "$NET_HOME/run/$node.sh" ] || die "no launcher for $node at $NET_HOME/run/$node.sh; run 'up' first"
+  # The log is appended to across restarts; remember where this run's part begins, so that
+  # questions about the running process (has it seen a Raft leader?) read only its own lines.
+  stat -c %s "$(log_file "$node")" 2>/dev/null >"$NET_HOME/run/$node.logpos" || echo 0 >"$NET_HOME/run/$node.logpos"
   # setsid: the node outlives this script and is not hit by a terminal's signals. The launcher
   # execs the binary, so the PID recorded is the node's own.
   setsid "$NET_HOME/run/$node.sh" >>"$(log_file "$node")" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$(pid_file "$node")"
+}
+
+# log_since_start NODE: the part of NODE's log written since its last start (the whole log for a
+# node started before start_node recorded the position), colour codes removed.
+log_since_start() {
+  local node=$1 log pos=0
+  log=$(log_file "$node")
+  [ -f "$log" ] || return 0
+  [ -f "$NET_HOME/run/$node.logpos" ] && pos=$(cat "$NET_HOME/run/$node.logpos")
+  tail -c +$((${pos:-0} + 1)) "$log" | sed 's/\x1b\[[0-9;]*m//g'
 }
 
 # stop_node NODE: SIGTERM, then SIGKILL after 10 s. Returns once the process is gone.
@@ -40,7 +58,7 @@ stop_node() {
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   fi
-  rm -f "$(pid_file "$node")"
+  rm -f "$(pid_file "$node")" "$NET_HOME/run/$node.logpos"
 }
 
 stop_all() {

@@ -50,6 +50,9 @@ write_configtx() {
   o0=$(node_crypto orderer0)/tls/server.crt
   o1=$(node_crypto orderer1)/tls/server.crt
   o2=$(node_crypto orderer2)/tls/server.crt
+  # FABWEAVE_NET_SNAPSHOT_INTERVAL sets SnapshotIntervalSize (a size configtxgen reads, e.g.
+  # "16 KB"): a small one makes the orderers snapshot every few blocks, so restarts right after a
+  # snapshot (a follower then catches up from it by pulling blocks) can be tested.
   cat >"$NET_HOME/config/configtx.yaml" <<YAML
 Organizations:
   - &OrdererOrg
@@ -95,7 +98,7 @@ Orderer: &OrdererDefaults
       ElectionTick: 10
       HeartbeatTick: 1
       MaxInflightBlocks: 5
-      SnapshotIntervalSize: 16 MB
+      SnapshotIntervalSize: ${FABWEAVE_NET_SNAPSHOT_INTERVAL:-16 MB}
   BatchTimeout: ${FABWEAVE_NET_BATCH_TIMEOUT:-250ms}
   BatchSize:
     MaxMessageCount: 500

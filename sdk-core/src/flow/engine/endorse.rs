@@ -246,6 +246,9 @@ impl Engine {
                             )
                         }
                     },
+                    Err(e) if out_of_time(&e, &ctx) => {
+                        return Err(ctx.timeout(Some(peer.endpoint.address())))
+                    }
                     Err(e) => {
                         // A peer that answered the call with an error (access denied, a
                         // malformed proposal) would answer a new one the same way.
@@ -331,6 +334,9 @@ impl Engine {
             for peer in &peers {
                 match self.process(peer, signed.clone(), peer_share(&ctx)).await {
                     Ok(resp) => return protocol::evaluation_payload(proposal, &target(peer), resp),
+                    Err(e) if out_of_time(&e, &ctx) => {
+                        return Err(ctx.timeout(Some(peer.endpoint.address())))
+                    }
                     Err(e) => {
                         let next = passes_over(&e);
                         failures.push(PeerFailure {
@@ -372,4 +378,10 @@ fn passes_over(e: &CallError) -> bool {
 pub(super) fn peer_share(ctx: &super::Ctx<'_>) -> Duration {
     let left = ctx.left();
     (left * 2 / 3).max(left.min(Duration::from_secs(1)))
+}
+
+/// Whether a peer's failure is the stage running out of time (its deadline passed, and no time
+/// is left for another peer): the stage's timeout, not the peer's failure.
+fn out_of_time(e: &CallError, ctx: &super::Ctx<'_>) -> bool {
+    matches!(e, CallError::Deadline { .. }) && ctx.left() < Duration::from_millis(50)
 }
