@@ -304,7 +304,12 @@ pub async fn scenarios(net: &TestNetwork, mode: Mode, via: Via, tag: &str) {
                 .unwrap();
         }
         let out = net.net(&["start", "orderer0"]);
-        assert!(out.status.success());
+        assert!(
+            out.status.success(),
+            "net start orderer0: {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     // scenario: own_peer_down_default_strategy_returns
