@@ -92,13 +92,14 @@ impl TestNetwork {
     /// Runs `tests/network/net --base B --home H ARGS`.
     pub fn net(&self, args: &[&str]) -> Output {
         // FABWEAVE_NET_TRACE=1 runs the script under `bash -x` (its trace in the error output).
-        let mut command = if std::env::var_os("FABWEAVE_NET_TRACE").is_some() && args.first() == Some(&"start") {
-            let mut c = Command::new("bash");
-            c.arg("-x").arg(repo_root().join("tests/network/net"));
-            c
-        } else {
-            Command::new(repo_root().join("tests/network/net"))
-        };
+        let mut command =
+            if std::env::var_os("FABWEAVE_NET_TRACE").is_some() && args.first() == Some(&"start") {
+                let mut c = Command::new("bash");
+                c.arg("-x").arg(repo_root().join("tests/network/net"));
+                c
+            } else {
+                Command::new(repo_root().join("tests/network/net"))
+            };
         command
             .arg("--base")
             .arg(self.base.to_string())
